@@ -1,0 +1,27 @@
+# TDN-R50 (T=8): ResNetTDN backbone + the release's head (per-segment
+# dropout -> fc, logits averaged over segments = MMAction2's TSMHead).
+model = dict(
+    type='TDNRecognizer',
+    backbone=dict(
+        type='ResNetTDN',
+        depth=50,
+        num_segments=8,
+        frames_per_segment=5,
+        pretrained='torchvision://resnet50',
+        norm_eval=False),
+    cls_head=dict(
+        type='TSMHead',
+        num_classes=400,
+        in_channels=2048,
+        num_segments=8,
+        spatial_type='avg',
+        consensus=dict(type='AvgConsensus', dim=1),
+        dropout_ratio=0.5,
+        init_std=0.001,
+        is_shift=True,
+        average_clips='prob'),
+    data_preprocessor=dict(
+        type='ActionDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        format_shape='NCHW'))

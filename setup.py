@@ -1,0 +1,49 @@
+"""tdn_plugin: TDN and GTDNet for MMAction2 1.x."""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+here = osp.dirname(osp.abspath(__file__))
+version = {}
+with open(osp.join(here, 'tdn_plugin', 'version.py')) as f:
+    exec(f.read(), version)
+
+with open(osp.join(here, 'README.md'), encoding='utf-8') as f:
+    long_description = f.read()
+
+setup(
+    name='tdn_plugin',
+    version=version['__version__'],
+    description='Temporal Difference Networks (TDN) and GTDNet for MMAction2',
+    long_description=long_description,
+    long_description_content_type='text/markdown',
+    license='Apache-2.0',
+    python_requires='>=3.9',
+    packages=find_packages(include=['tdn_plugin', 'tdn_plugin.*']),
+    include_package_data=True,
+    install_requires=[
+        # torch first, CPU build on CPU machines (see README / Makefile)
+        'torch>=1.13',
+        'mmaction2>=1.2.0,<1.3',
+        'mmengine>=0.10.7,<1',
+        'decord>=0.6.0',
+        'numpy',
+        'opencv-python',
+        'importlib_metadata',  # imported by the mmaction2 1.2.0 wheel
+        'setuptools<82',  # mmengine 0.10.7 needs pkg_resources
+        'tqdm',
+        'matplotlib',
+    ],
+    extras_require={
+        # mmaction2 needs 2.0.0rc4 <= mmcv < 2.2.0: the pure-Python
+        # mmcv-lite is enough for 2D recognizers; a full mmcv works too
+        'lite': ['mmcv-lite==2.1.0'],
+        'full': ['mmcv>=2.0.0rc4,<2.2.0'],
+        'tests': ['pytest>=7', 'ruff'],
+    },
+    entry_points={'console_scripts': ['tdn=tdn_plugin.cli.main:main']},
+    classifiers=[
+        'Programming Language :: Python :: 3',
+        'License :: OSI Approved :: Apache Software License',
+    ],
+)

@@ -1,0 +1,3 @@
+from .tdn_sample_frames import TDNSampleFrames
+
+__all__ = ['TDNSampleFrames']

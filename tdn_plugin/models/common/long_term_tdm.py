@@ -1,0 +1,77 @@
+"""Long-term temporal difference module (L-TDM) of TDN."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .temporal_block import TemporalModule
+
+
+class LongTermTDM(TemporalModule):
+    """Long-term TDM: a dense motion gate from bidirectional differences of
+    neighbouring segments' features.
+
+    From `TDN: Temporal Difference Networks for Efficient Action Recognition
+    <https://arxiv.org/abs/2012.10071>`_, as the authors' release computes it
+    (every res3-res5 block, at the bottleneck width C)::
+
+        b   = BN(conv1x1(x))                       C -> C/r
+        cb  = depthwise_conv3x3(b)
+        d_f[t] = cb[t+1] - b[t]   (0 at t = T-1)
+        d_b[t] = cb[t-1] - b[t]   (0 at t = 0)
+        a(d) = BN(conv1x1((d + up(BN(conv3x3(pool2(d)))) + BN(conv3x3(d))) / 3))
+        y   = (sigmoid(a(d_f)) - 1/2) / 2 + (sigmoid(a(d_b)) - 1/2) / 2
+        out = x + x * y
+
+    The gate is per channel and per pixel. Both directions share weights, so
+    in training each BN normalises each direction separately, as released.
+
+    Args:
+        channels (int): Number of channels C.
+        num_segments (int): Segments T per clip.
+        reduction (int): Channel reduction r. Defaults to 16.
+    """
+
+    def __init__(self, channels: int, num_segments: int,
+                 reduction: int = 16) -> None:
+        super().__init__()
+        self.num_segments = num_segments
+        mid = channels // reduction
+        self.reduce = nn.Conv2d(channels, mid, 1, bias=False)
+        self.reduce_bn = nn.BatchNorm2d(mid)
+        self.neighbour_conv = nn.Conv2d(
+            mid, mid, 3, padding=1, groups=mid, bias=False)
+        self.pooled_conv = nn.Conv2d(mid, mid, 3, padding=1, bias=False)
+        self.pooled_bn = nn.BatchNorm2d(mid)
+        self.full_conv = nn.Conv2d(mid, mid, 3, padding=1, bias=False)
+        self.full_bn = nn.BatchNorm2d(mid)
+        self.expand = nn.Conv2d(mid, channels, 1, bias=False)
+        self.expand_bn = nn.BatchNorm2d(channels)
+
+    def init_weights(self) -> None:
+        """PyTorch's default initialisation, as in the release."""
+        for m in self.modules():
+            if m is not self:
+                m.reset_parameters()
+
+    def differences(self, x: torch.Tensor) -> tuple:
+        """Forward and backward feature differences, each (N*T, C/r, h, w)."""
+        b = self.reduce_bn(self.reduce(x))
+        cb = self.neighbour_conv(b)
+        b = b.view((-1, self.num_segments) + b.shape[1:])  # (N, T, C/r, h, w)
+        cb = cb.view(b.shape)
+        forward = F.pad(cb[:, 1:] - b[:, :-1], (0, 0, 0, 0, 0, 0, 0, 1))
+        backward = F.pad(cb[:, :-1] - b[:, 1:], (0, 0, 0, 0, 0, 0, 1, 0))
+        return forward.flatten(0, 1), backward.flatten(0, 1)
+
+    def excite(self, d: torch.Tensor) -> torch.Tensor:
+        """Multi-scale excitation of a difference map, back to C channels."""
+        pooled = self.pooled_bn(self.pooled_conv(F.avg_pool2d(d, 2)))
+        pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
+        full = self.full_bn(self.full_conv(d))
+        return self.expand_bn(self.expand((d + pooled + full) / 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        forward, backward = self.differences(x)
+        y = 0.5 * (torch.sigmoid(self.excite(forward)) - 0.5) + \
+            0.5 * (torch.sigmoid(self.excite(backward)) - 0.5)
+        return x + x * y

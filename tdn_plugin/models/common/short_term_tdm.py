@@ -1,0 +1,76 @@
+"""Short-term temporal difference module (S-TDM) of TDN."""
+from typing import Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+
+
+class ShortTermTDM(nn.Module):
+    """Short-term TDM: appearance enriched with the motion of a segment's
+    consecutive frames, at the stem and after res2.
+
+    From `TDN: Temporal Difference Networks for Efficient Action Recognition
+    <https://arxiv.org/abs/2012.10071>`_, as released: the ``F - 1``
+    differences of a segment's consecutive frames, stacked on channels,
+    go through a half-resolution stem (avgpool 2 -> conv 7x7/2 -> BN -> ReLU
+    -> maxpool 3x3/2) and a second copy of res2. Each output is fused into the
+    appearance path with fixed weights, ``x = a * x + b * up(motion)``.
+
+    Args:
+        res_layer (nn.Module): The motion path's res2 (a copy of the
+            backbone's layer1 architecture, its own weights).
+        frames_per_segment (int): Consecutive frames F per segment.
+            Defaults to 5.
+        fusion_weights (Sequence[float]): ``(a, b)``. Defaults to (0.5, 0.5).
+        stem_channels (int): Stem width. Defaults to 64.
+        conv_cfg, norm_cfg, act_cfg (dict): The stem's ConvModule configs.
+    """
+
+    def __init__(self,
+                 res_layer: nn.Module,
+                 frames_per_segment: int = 5,
+                 fusion_weights: Sequence[float] = (0.5, 0.5),
+                 stem_channels: int = 64,
+                 conv_cfg: dict = dict(type='Conv'),
+                 norm_cfg: dict = dict(type='BN2d', requires_grad=True),
+                 act_cfg: dict = dict(type='ReLU', inplace=True)) -> None:
+        super().__init__()
+        if frames_per_segment < 2:
+            raise ValueError('ShortTermTDM needs frames_per_segment >= 2, '
+                             f'got {frames_per_segment}')
+        self.frames_per_segment = frames_per_segment
+        self.fusion_weights = tuple(float(w) for w in fusion_weights)
+        self.stem = ConvModule(
+            3 * (frames_per_segment - 1),
+            stem_channels,
+            kernel_size=7,
+            stride=2,
+            padding=3,
+            bias=False,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg)
+        self.res_layer = res_layer
+
+    def forward(self, segments: torch.Tensor) -> tuple:
+        """Motion features of each segment.
+
+        Args:
+            segments (torch.Tensor): (N*T, F, 3, H, W) normalised frames.
+
+        Returns:
+            tuple[torch.Tensor]: The stem's (N*T, 64, H/8, W/8) and res2's
+            (N*T, 256, H/8, W/8) motion features.
+        """
+        diff = segments[:, 1:] - segments[:, :-1]  # (N*T, F-1, 3, H, W)
+        diff = diff.flatten(1, 2)  # (N*T, 3*(F-1), H, W)
+        stem = self.stem(F.avg_pool2d(diff, 2))
+        stem = F.max_pool2d(stem, 3, stride=2, padding=1)
+        return stem, self.res_layer(stem)
+
+    def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        """``a * x + b * up(motion)``, nearest upsampling to x's size."""
+        a, b = self.fusion_weights
+        return a * x + b * F.interpolate(motion, size=x.shape[-2:])

@@ -1,0 +1,50 @@
+"""Learnable temporal shift: a depthwise temporal conv initialised as TSM."""
+import torch
+import torch.nn as nn
+
+from .temporal_block import TemporalModule
+
+
+class TemporalConvShift(TemporalModule):
+    """Depthwise 1-D convolution over time, initialised to a temporal shift.
+
+    TDN (`arXiv:2012.10071 <https://arxiv.org/abs/2012.10071>`_) places it
+    after the long-term TDM in every res3-res5 block. Kernel 3, zero padding
+    at the clip borders, no bias. At initialisation the first ``c // 8``
+    channels take the next segment, the next ``c // 8`` the previous segment,
+    the rest themselves; the kernel is then learned. The weight has
+    ``nn.Conv1d``'s layout ``(C, 1, 3)``.
+
+    Args:
+        channels (int): Number of channels C.
+        num_segments (int): Segments T per clip.
+        shift_div (int): ``1 / shift_div`` of the channels shift each way.
+            Defaults to 8.
+    """
+
+    def __init__(self, channels: int, num_segments: int,
+                 shift_div: int = 8) -> None:
+        super().__init__()
+        self.channels = channels
+        self.num_segments = num_segments
+        self.shift_div = shift_div
+        self.weight = nn.Parameter(torch.empty(channels, 1, 3))
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        fold = self.channels // self.shift_div
+        with torch.no_grad():
+            self.weight.zero_()
+            self.weight[:fold, 0, 2] = 1  # x[t + 1]
+            self.weight[fold:2 * fold, 0, 0] = 1  # x[t - 1]
+            self.weight[2 * fold:, 0, 1] = 1  # x[t]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        nt, c, h, w = x.shape
+        x = x.view(-1, self.num_segments, c, h, w)  # (N, T, C, h, w)
+        k = self.weight.squeeze(1).t().reshape(3, 1, 1, c, 1, 1)  # (3, C)
+        # y[t] = k0 * x[t - 1] + k1 * x[t] + k2 * x[t + 1], zero outside
+        out = x * k[1]
+        out[:, 1:] += x[:, :-1] * k[0]
+        out[:, :-1] += x[:, 1:] * k[2]
+        return out.view(nt, c, h, w)

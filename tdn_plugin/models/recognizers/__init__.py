@@ -1,0 +1,3 @@
+from .tdn_recognizer import TDNRecognizer
+
+__all__ = ['TDNRecognizer']

@@ -1,0 +1,66 @@
+"""TDN recognizer: MMAction2's Recognizer2D for multi-frame segments."""
+import torch
+from mmaction.models.recognizers import Recognizer2D
+from mmaction.registry import MODELS
+from mmaction.utils import SampleList
+
+
+@MODELS.register_module()
+class TDNRecognizer(Recognizer2D):
+    """Recognizer for backbones that read F consecutive frames per segment
+    (``ResNetTDN``), built on MMAction2's ``Recognizer2D``.
+
+    A view is ``T * F`` frames (``backbone.num_segments *
+    backbone.frames_per_segment``); a sample may hold several views (clips x
+    crops), which the head's ``average_clips`` combines. Before any work the
+    recognizer checks that the pipeline's frames fit the backbone, and
+    ``test_cfg.max_testing_views`` counts whole views, never splitting one.
+    Backbones without ``frames_per_segment`` read one frame per segment.
+    """
+
+    @property
+    def frames_per_view(self) -> int:
+        backbone = self.backbone
+        return (getattr(backbone, 'num_segments', 1) *
+                getattr(backbone, 'frames_per_segment', 1))
+
+    def check_frames(self, inputs: torch.Tensor) -> int:
+        """Number of views in ``inputs`` (N, views * T * F, 3, H, W)."""
+        need = self.frames_per_view
+        if inputs.dim() != 5 or inputs.shape[1] % need:
+            got = inputs.shape[1] if inputs.dim() == 5 else tuple(inputs.shape)
+            backbone = self.backbone
+            raise ValueError(
+                f'pipeline gives {got} frames per sample, '
+                f'{type(backbone).__name__}(num_segments='
+                f'{getattr(backbone, "num_segments", 1)}, frames_per_segment='
+                f'{getattr(backbone, "frames_per_segment", 1)}) needs {need} '
+                'per view (a multiple of it for several views): use '
+                'TDNSampleFrames with the same num_segments and '
+                'frames_per_segment, and FormatShape("NCHW")')
+        return inputs.shape[1] // need
+
+    def extract_feat(self,
+                     inputs: torch.Tensor,
+                     stage: str = 'neck',
+                     data_samples: SampleList = None,
+                     test_mode: bool = False) -> tuple:
+        self.check_frames(inputs)
+        max_views = (self.test_cfg or {}).get('max_testing_views')
+        if not (test_mode and max_views):
+            return super().extract_feat(inputs, stage, data_samples,
+                                        test_mode)
+        if self.with_neck:
+            raise ValueError('TDNRecognizer: max_testing_views with a neck is '
+                             'not supported')
+        # (N, views * T * F, ...): the backbone sees max_views views at a time
+        n, frames = inputs.shape[:2]
+        feats = []
+        for chunk in inputs.split(max_views * self.frames_per_view, dim=1):
+            feat = self.backbone(chunk.reshape((-1, ) + chunk.shape[2:]))
+            feats.append(feat.view((n, -1) + feat.shape[1:]))
+        x = torch.cat(feats, 1).flatten(0, 1)  # (N * views * T, C, h, w)
+        kwargs = dict(num_segs=frames, fcn_test=False, loss_aux=dict())
+        if stage == 'head' and self.with_cls_head:
+            return self.cls_head(x, **kwargs), kwargs
+        return x, kwargs
