@@ -64,6 +64,26 @@ def _missing_drn_placeholder() -> None:
     sys.modules[_DRN_MODULE + '.drn'] = module
 
 
+_HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def history_buffer_method(obj, name: str):
+    """What mmengine checkpoints need of ``getattr``, and nothing more.
+
+    ``HistoryBuffer`` pickles its statistics methods (functions of the
+    class) as ``getattr(HistoryBuffer, 'mean')``. Allow-listing the real ``getattr``
+    would hand a crafted checkpoint any attribute of any loaded object; this
+    stand-in, allow-listed under the name ``builtins.getattr``, resolves only
+    a HistoryBuffer's registered statistics methods and refuses the rest.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if obj is HistoryBuffer and name in _HISTORY_BUFFER_STATISTICS:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'refused getattr({type(obj).__name__}, {name!r}): only '
+        'HistoryBuffer statistics methods may be looked up')
+
+
 def mmengine_checkpoint_globals() -> list:
     """The non-tensor globals that mmengine / MMAction2 checkpoints pickle.
 
@@ -79,6 +99,7 @@ def mmengine_checkpoint_globals() -> list:
     scalar = np.float64(0).__reduce__()[0]
     entries = [
         HistoryBuffer,
+        (history_buffer_method, 'builtins.getattr'),
         np.ndarray,
         np.dtype,
         collections.OrderedDict,

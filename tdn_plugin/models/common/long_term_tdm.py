@@ -65,7 +65,10 @@ class LongTermTDM(TemporalModule):
 
     def excite(self, d: torch.Tensor) -> torch.Tensor:
         """Multi-scale excitation of a difference map, back to C channels."""
-        pooled = self.pooled_bn(self.pooled_conv(F.avg_pool2d(d, 2)))
+        # a 1-pixel map (tiny inputs) pools to itself; elsewhere as released
+        tiny = min(d.shape[-2:]) < 2
+        pooled = F.avg_pool2d(d, 2, ceil_mode=tiny)
+        pooled = self.pooled_bn(self.pooled_conv(pooled))
         pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
         full = self.full_bn(self.full_conv(d))
         return self.expand_bn(self.expand((d + pooled + full) / 3))

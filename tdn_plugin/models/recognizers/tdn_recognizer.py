@@ -64,3 +64,19 @@ class TDNRecognizer(Recognizer2D):
         if stage == 'head' and self.with_cls_head:
             return self.cls_head(x, **kwargs), kwargs
         return x, kwargs
+
+    def predict(self, inputs: torch.Tensor, data_samples: SampleList,
+                **kwargs) -> SampleList:
+        """Predictions as MMAction2's; with ``test_cfg.keep_view_scores``
+        each sample also carries ``view_scores``, its views' raw logits
+        (views, num_classes), for ensembles by the release's rule."""
+        feats, predict_kwargs = self.extract_feat(inputs, test_mode=True)
+        if not (self.test_cfg or {}).get('keep_view_scores'):
+            return self.cls_head.predict(feats, data_samples,
+                                         **predict_kwargs)
+        scores = self.cls_head(feats, **predict_kwargs)  # (N * views, K)
+        views = scores.detach().view(len(data_samples), -1, scores.shape[-1])
+        predictions = self.cls_head.predict_by_feat(scores, data_samples)
+        for sample, view_scores in zip(predictions, views):
+            sample.set_field(view_scores, 'view_scores')
+        return predictions

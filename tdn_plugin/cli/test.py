@@ -1,0 +1,55 @@
+"""``tdn test``: MMAction2's tools/test.py, for a PyPI install."""
+import argparse
+
+from .utils import add_config_arguments, load_config, set_launcher, \
+    set_work_dir
+
+HELP = 'test a checkpoint with an MMAction2 config'
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser)
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where logs go')
+    parser.add_argument(
+        '--dump',
+        help='write the predictions (scores, labels, and each view\'s raw '
+        'logits for `tdn ensemble`) to this .pkl file')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='distributed launcher (gloo without CUDA)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def main(args: argparse.Namespace) -> int:
+    import os.path as osp
+
+    from mmengine.runner import Runner
+
+    from tdn_plugin.utils.checks import check_config
+    cfg = load_config(args.config, args.cfg_options)
+    set_work_dir(cfg, args.work_dir, args.config)
+    set_launcher(cfg, args.launcher)
+    if not osp.isfile(args.checkpoint):
+        raise SystemExit(f'tdn test: checkpoint not found: {args.checkpoint}')
+    check_config(cfg)
+    cfg.load_from = None  # loaded strictly below, before any test work
+    if args.dump:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise SystemExit('tdn test --dump: the file must end in .pkl')
+        cfg.model.setdefault('test_cfg', {})
+        cfg.model.test_cfg = dict(cfg.model.test_cfg or {},
+                                  keep_view_scores=True)
+        evaluator = cfg.test_evaluator
+        evaluator = list(evaluator) if isinstance(evaluator,
+                                                  (list, tuple)) else [
+                                                      evaluator]
+        evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
+        cfg.test_evaluator = evaluator
+    runner = Runner.from_cfg(cfg)
+    from tdn_plugin.utils.checks import load_checkpoint_strictly
+    load_checkpoint_strictly(runner, args.checkpoint)
+    runner.test()
+    return 0

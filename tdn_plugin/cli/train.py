@@ -1,0 +1,74 @@
+"""``tdn train``: MMAction2's tools/train.py, for a PyPI install."""
+import argparse
+
+from .utils import add_config_arguments, load_config, set_launcher, \
+    set_work_dir
+
+HELP = 'train a model from an MMAction2 config (mmengine Runner)'
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser)
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const='auto',
+        help='resume from CKPT, or without a value from the latest '
+        'checkpoint in the work dir')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr by the actual batch size (auto_scale_lr)')
+    parser.add_argument('--seed', type=int, help='random seed')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='deterministic cuDNN / torch algorithms')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='distributed launcher (gloo without CUDA)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def merge_args(cfg, args: argparse.Namespace):
+    set_work_dir(cfg, args.work_dir, args.config)
+    set_launcher(cfg, args.launcher)
+    if args.amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper == 'OptimWrapper':
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
+        elif wrapper != 'AmpOptimWrapper':
+            raise SystemExit(f'tdn train --amp: optim_wrapper type {wrapper} '
+                             'is not OptimWrapper/AmpOptimWrapper')
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.seed is not None or args.deterministic:
+        cfg.randomness = dict(
+            seed=args.seed if args.seed is not None else 0,
+            deterministic=args.deterministic)
+    return cfg
+
+
+def main(args: argparse.Namespace) -> int:
+    from mmengine.runner import Runner
+
+    from tdn_plugin.utils.checks import check_config
+    cfg = merge_args(load_config(args.config, args.cfg_options), args)
+    check_config(cfg)
+    if 'runner_type' in cfg:
+        from mmengine.registry import RUNNERS
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    runner.train()
+    return 0

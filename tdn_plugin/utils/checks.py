@@ -1,0 +1,129 @@
+"""Checks that turn wrong configs and checkpoints into clear errors before
+any long work starts."""
+from typing import Iterator, List, Optional, Tuple
+
+import torch
+from mmengine.config import Config
+
+
+class ConfigError(ValueError):
+    """A config whose parts do not fit together."""
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint that does not fit the config's model."""
+
+
+def _pipelines(cfg: Config) -> Iterator[Tuple[str, list]]:
+    for split in ('train', 'val', 'test'):
+        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
+        while isinstance(dataset, dict):
+            if 'pipeline' in dataset:
+                yield split, dataset['pipeline']
+                break
+            dataset = dataset.get('dataset')  # RepeatDataset & co
+
+
+def _frames_per_view(transform: dict) -> Optional[Tuple[int, int]]:
+    """(segments, frames per segment) a sampling transform gives a view."""
+    kind = transform.get('type')
+    if kind == 'TDNSampleFrames':
+        return transform['num_segments'], transform.get(
+            'frames_per_segment', 5)
+    if kind == 'SampleFrames' and transform.get('clip_len', 1) == 1:
+        return transform.get('num_clips', 1), 1
+    return None
+
+
+def check_config(cfg: Config) -> None:
+    """Raise :class:`ConfigError` if a TDN model and its pipelines or head
+    disagree on segments and frames."""
+    model = cfg.get('model') or {}
+    backbone = model.get('backbone') or {}
+    if backbone.get('type') not in ('ResNetTDN', 'ResNetGTD'):
+        return
+    segments = backbone.get('num_segments', 8)
+    frames = backbone.get('frames_per_segment',
+                          5 if backbone['type'] == 'ResNetTDN' else 1)
+    name = (f'{backbone["type"]}(num_segments={segments}, '
+            f'frames_per_segment={frames})')
+    head = model.get('cls_head') or {}
+    if 'num_segments' in head and head['num_segments'] != segments:
+        raise ConfigError(f'model.cls_head.num_segments={head["num_segments"]}'
+                          f' but the backbone is {name}: set both to the '
+                          'same T')
+    for split, pipeline in _pipelines(cfg):
+        for transform in pipeline:
+            got = _frames_per_view(transform)
+            if got is not None and got != (segments, frames):
+                raise ConfigError(
+                    f'{split} pipeline: {transform["type"]} gives '
+                    f'{got[0]} segments x {got[1]} frames = '
+                    f'{got[0] * got[1]} frames per view, but the model\'s '
+                    f'backbone {name} needs {segments * frames}')
+
+
+def state_dict_problems(state_dict: dict, model: torch.nn.Module) -> List[str]:
+    """Why ``state_dict`` would not load strictly into ``model``: missing
+    and unexpected keys, shape mismatches (empty: it loads)."""
+    own = model.state_dict()
+    problems = [f'missing in the checkpoint: {k}' for k in own
+                if k not in state_dict]
+    problems += [f'not in the model: {k}' for k in state_dict if k not in own]
+    problems += [
+        f'shape of {k}: checkpoint {tuple(v.shape)}, model '
+        f'{tuple(own[k].shape)}' for k, v in state_dict.items()
+        if k in own and hasattr(v, 'shape') and own[k].shape != v.shape
+    ]
+    return problems
+
+
+def _hint(state_dict: dict, model: torch.nn.Module) -> str:
+    keys = list(state_dict)
+    if any('base_model.' in k for k in keys):
+        return (' It is an authors\' release checkpoint: convert it first '
+                'with `tdn convert SRC DST`.')
+    own = model.state_dict()
+    fc = 'cls_head.fc_cls.weight'
+    if fc in state_dict and fc in own and \
+            state_dict[fc].shape[0] != own[fc].shape[0]:
+        return (f' The checkpoint has {state_dict[fc].shape[0]} classes and '
+                f'the config {own[fc].shape[0]}: set '
+                f'model.cls_head.num_classes={state_dict[fc].shape[0]}.')
+
+    def blocks(sd, layer):
+        return len({k.split('.')[2] for k in sd
+                    if k.startswith(f'backbone.{layer}.')})
+
+    if blocks(state_dict, 'layer3') != blocks(own, 'layer3'):
+        return (f' The checkpoint\'s res4 has {blocks(state_dict, "layer3")} '
+                f'blocks, the model\'s {blocks(own, "layer3")}: a different '
+                'ResNet depth (e.g. R101 vs R50).')
+    return ''
+
+
+def check_checkpoint(state_dict: dict, model: torch.nn.Module,
+                     source: str) -> None:
+    """Raise :class:`CheckpointMismatchError` naming every problem."""
+    problems = state_dict_problems(state_dict, model)
+    if problems:
+        shown = '\n  '.join(problems[:20])
+        more = f'\n  ... and {len(problems) - 20} more' \
+            if len(problems) > 20 else ''
+        raise CheckpointMismatchError(
+            f'{source} does not fit the config\'s model '
+            f'({len(problems)} problem(s)).{_hint(state_dict, model)}\n  '
+            f'{shown}{more}')
+
+
+def load_checkpoint_strictly(runner, filename: str) -> None:
+    """Load a checkpoint into a runner's model, after checking that it fits
+    (mmengine's own load is not strict and would only warn)."""
+    from mmengine.model import is_model_wrapper
+    from mmengine.runner.checkpoint import _load_checkpoint
+    checkpoint = _load_checkpoint(filename, map_location='cpu')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    check_checkpoint(state_dict, model, filename)
+    model.load_state_dict(state_dict, strict=True)
