@@ -7,6 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
+import tdn_plugin  # noqa: F401  (first: repairs the PyPI mmaction2 stack)
+
 
 def write_video(path: str, frames: np.ndarray, fps: int = 12) -> None:
     """Write (T, H, W, 3) uint8 RGB frames as an mp4 decord can read."""

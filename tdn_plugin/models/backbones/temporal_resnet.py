@@ -72,6 +72,12 @@ class TemporalResNet(ResNet):
         """The temporal module for a block of ``stage`` at width C."""
         raise NotImplementedError
 
+    def train(self, mode: bool = True) -> 'TemporalResNet':
+        """The host's train() (frozen stages, norm_eval, partial BN), and
+        ``self`` back, as ``nn.Module.train`` does (the host returns None)."""
+        super().train(mode)
+        return self
+
     # ImageNet initialisation ------------------------------------------------
     def torchvision_names(self) -> Iterator[Tuple[str, str, Optional[str]]]:
         """(ConvModule name, torchvision conv name, torchvision BN name) for
