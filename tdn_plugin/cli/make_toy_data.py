@@ -2,10 +2,13 @@
 import argparse
 import sys
 
-from tdn_plugin.datasets.toy_motion import (CLASSES, DEFAULT_SIZE,
-                                            DEFAULT_VAL_PER_CLASS,
-                                            DEFAULT_VIDEOS_PER_CLASS,
-                                            make_toy_motion)
+from tdn_plugin.datasets.toy_motion import (
+    CLASSES,
+    DEFAULT_SIZE,
+    DEFAULT_VAL_PER_CLASS,
+    DEFAULT_VIDEOS_PER_CLASS,
+    make_toy_motion,
+)
 
 HELP = 'generate the toy motion video dataset'
 

@@ -1,0 +1,262 @@
+"""Tests of the toy motion dataset generator and ``tdn make-toy-data``."""
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from tdn_plugin.cli.main import main as tdn_main
+from tdn_plugin.datasets.toy_motion import (
+    CLASSES,
+    DEFAULT_NUM_FRAMES_RANGE,
+    META_FILE,
+    SceneObject,
+    Track,
+    draw_object,
+    is_forward_class,
+    load_frames,
+    make_toy_motion,
+    read_video_list,
+    render_video,
+    sample_main_track,
+    sample_rng,
+    twin_class,
+)
+
+FORWARD_CLASSES = [c for c in range(len(CLASSES)) if is_forward_class(c)]
+# mean absolute error of mp4v round trips is ~6 (mostly the noise)
+MAX_CODEC_ERROR = 10.0
+
+
+def _make_tiny(out_dir, **kwargs):
+    options = dict(videos_per_class=1, val_per_class=1, progress=False)
+    options.update(kwargs)
+    return make_toy_motion(out_dir, **options)
+
+
+def _expected_samples(out_dir, seed):
+    """(file, label, split, index in class) of every listed video."""
+    samples = []
+    for split in ('train', 'val'):
+        seen = Counter()
+        for filename, label in read_video_list(out_dir / f'{split}.txt'):
+            samples.append((filename, label, split, seen[label]))
+            seen[label] += 1
+    return samples
+
+
+def test_classes_come_in_reversed_twin_pairs():
+    assert len(CLASSES) >= 8
+    assert len(set(CLASSES)) == len(CLASSES)
+    assert len(FORWARD_CLASSES) * 2 == len(CLASSES)
+    for forward in FORWARD_CLASSES:
+        twin = twin_class(forward)
+        assert not is_forward_class(twin)
+        assert twin_class(twin) == forward
+    assert CLASSES[twin_class(CLASSES.index('moving_right'))] == 'moving_left'
+    assert CLASSES[twin_class(CLASSES.index('growing'))] == 'shrinking'
+    with pytest.raises(ValueError):
+        twin_class(len(CLASSES))
+
+
+@pytest.mark.parametrize('forward', FORWARD_CLASSES)
+def test_twin_is_the_forward_video_reversed(forward):
+    for state in (3, 11):
+        frames = render_video(forward, np.random.default_rng(state))
+        twin = render_video(twin_class(forward), np.random.default_rng(state))
+        np.testing.assert_array_equal(twin, frames[::-1])
+        # as a bag, the frames of the pair are the same
+        assert sorted(f.tobytes() for f in twin) == sorted(
+            f.tobytes() for f in frames)
+        # and the video is not a palindrome: the order carries the class
+        assert np.abs(frames[0].astype(int) - frames[-1]).mean() > 1
+
+
+def test_render_video_shape_range_and_determinism():
+    low, high = DEFAULT_NUM_FRAMES_RANGE
+    lengths = set()
+    for class_index in range(len(CLASSES)):
+        frames = render_video(class_index, sample_rng(0, 'train',
+                                                      class_index, 0))
+        assert frames.dtype == np.uint8
+        assert frames.shape[1:] == (64, 64, 3)
+        assert low <= len(frames) <= high
+        lengths.add(len(frames))
+        again = render_video(class_index, sample_rng(0, 'train',
+                                                     class_index, 0))
+        np.testing.assert_array_equal(frames, again)
+        other = render_video(class_index, sample_rng(1, 'train',
+                                                     class_index, 0))
+        assert other.shape != frames.shape or not np.array_equal(
+            other, frames)
+    assert len(lengths) > 1  # random lengths
+    small = render_video(0, np.random.default_rng(0), size=32,
+                         num_frames_range=(8, 8))
+    assert small.shape == (8, 32, 32, 3)
+    with pytest.raises(ValueError):
+        render_video(0, np.random.default_rng(0), size=63)
+    with pytest.raises(ValueError):
+        render_video(len(CLASSES), np.random.default_rng(0))
+
+
+def test_forward_tracks_move_as_named():
+    size, num_frames = 64, 30
+    for state in range(20):
+        track = {
+            name: sample_main_track(CLASSES.index(name), num_frames, size,
+                                    np.random.default_rng(state))
+            for name in ('moving_right', 'moving_down', 'growing',
+                         'rotating_clockwise', 'appearing')
+        }
+        dx, dy = track['moving_right'].centres[-1] - \
+            track['moving_right'].centres[0]
+        assert dx > 0.4 * size and abs(dy) < 0.15 * dx
+        dx, dy = track['moving_down'].centres[-1] - \
+            track['moving_down'].centres[0]
+        assert dy > 0.4 * size and abs(dx) < 0.15 * dy
+        assert np.all(np.diff(track['growing'].radii) > 0)
+        assert track['growing'].radii[-1] > 2 * track['growing'].radii[0]
+        steps = np.rad2deg(np.diff(track['rotating_clockwise'].angles))
+        assert np.all((steps >= 8) & (steps <= 18))
+        assert np.all(np.diff(track['appearing'].opacities) > 0)
+        assert track['appearing'].opacities[-1] == 1
+        for name, moving in track.items():
+            # the object stays (mostly) in the frame
+            margin = moving.radii.max()
+            assert np.all(moving.centres > -0.01 * margin)
+            assert np.all(moving.centres < size + 0.01 * margin), name
+    with pytest.raises(ValueError):
+        sample_main_track(CLASSES.index('moving_left'), 10, size,
+                          np.random.default_rng(0))
+
+
+def test_draw_object_puts_the_shape_where_the_track_says():
+    # a square filled white on black; its pixels' centroid is the centre
+    track = Track(centres=np.array([[20.25, 40.5]]), radii=np.array([8.0]),
+                  angles=np.array([0.3]), opacities=np.array([1.0]))
+    frame = np.zeros((64, 64, 3), dtype=np.uint8)
+    draw_object(frame, SceneObject('square', (255.0, 255.0, 255.0),
+                                   (255.0, 255.0, 255.0), track), 0)
+    weight = frame[..., 0].astype(float)
+    ys, xs = np.mgrid[0:64, 0:64]
+    centroid = (np.sum(xs * weight) / weight.sum(),
+                np.sum(ys * weight) / weight.sum())
+    np.testing.assert_allclose(centroid, (20.25, 40.5), atol=0.5)
+    # half opacity: half as bright
+    half = Track(track.centres, track.radii, track.angles, np.array([0.5]))
+    faded = np.zeros_like(frame)
+    draw_object(faded, SceneObject('square', (200.0, 200.0, 200.0),
+                                   (200.0, 200.0, 200.0), half), 0)
+    assert abs(int(faded[40, 20, 0]) - 100) <= 1
+
+
+def test_dataset_layout_and_contents(tmp_path):
+    summary = _make_tiny(tmp_path, videos_per_class=2, val_per_class=1)
+    num_classes = len(CLASSES)
+    assert summary['num_train'] == 2 * num_classes
+    assert summary['num_val'] == num_classes
+    assert summary['classes'] == CLASSES and not summary['skipped']
+    assert (tmp_path / 'classes.txt').read_text().splitlines() == CLASSES
+    train = read_video_list(tmp_path / 'train.txt')
+    val = read_video_list(tmp_path / 'val.txt')
+    assert Counter(label for _, label in train) == {
+        c: 2 for c in range(num_classes)}
+    assert Counter(label for _, label in val) == {
+        c: 1 for c in range(num_classes)}
+    names = [name for name, _ in train + val]
+    assert len(set(names)) == len(names)
+    assert sorted(p.name for p in (tmp_path / 'videos').iterdir()) == \
+        sorted(names)
+    low, high = DEFAULT_NUM_FRAMES_RANGE
+    for filename, label, split, index in _expected_samples(tmp_path, 0):
+        decoded = load_frames(tmp_path / 'videos' / filename)
+        expected = render_video(label, sample_rng(0, split, label, index))
+        assert decoded.shape == expected.shape
+        assert low <= len(decoded) <= high
+        # the listed label is the class the video was rendered as
+        assert np.abs(decoded.astype(float) - expected).mean() < \
+            MAX_CODEC_ERROR, filename
+    meta = json.loads((tmp_path / META_FILE).read_text())
+    assert meta['parameters']['seed'] == 0
+    assert meta['num_videos'] == 3 * num_classes
+
+
+def test_dataset_is_deterministic_for_a_seed(tmp_path):
+    first, second, other = (tmp_path / name for name in 'abc')
+    _make_tiny(first, seed=5)
+    _make_tiny(second, seed=5)
+    _make_tiny(other, seed=6)
+    for name in ('train.txt', 'val.txt', 'classes.txt'):
+        assert (first / name).read_text() == (second / name).read_text()
+    differing = 0
+    for filename, _ in read_video_list(first / 'train.txt')[:4]:
+        frames = load_frames(first / 'videos' / filename)
+        np.testing.assert_array_equal(
+            frames, load_frames(second / 'videos' / filename))
+        other_frames = load_frames(other / 'videos' / filename)
+        differing += (other_frames.shape != frames.shape
+                      or not np.array_equal(other_frames, frames))
+    assert differing == 4
+
+
+def test_complete_set_is_kept_unless_forced_or_changed(tmp_path):
+    _make_tiny(tmp_path, videos_per_class=2)
+    video = tmp_path / 'videos' / '000000.mp4'
+    video.write_bytes(b'marker: not regenerated')
+    assert _make_tiny(tmp_path, videos_per_class=2)['skipped']
+    assert video.read_bytes() == b'marker: not regenerated'
+    # different parameters: regenerated, and surplus videos removed
+    summary = _make_tiny(tmp_path, videos_per_class=1, val_per_class=0)
+    assert not summary['skipped']
+    assert video.read_bytes() != b'marker: not regenerated'
+    assert len(list((tmp_path / 'videos').iterdir())) == len(CLASSES)
+    assert read_video_list(tmp_path / 'val.txt') == []
+    assert _make_tiny(tmp_path, videos_per_class=1, val_per_class=0,
+                      force=True)['skipped'] is False
+    # an unfinished set (no record) is regenerated
+    (tmp_path / META_FILE).unlink()
+    assert not _make_tiny(tmp_path, videos_per_class=1,
+                          val_per_class=0)['skipped']
+
+
+def test_invalid_parameters_are_refused(tmp_path):
+    with pytest.raises(ValueError):
+        _make_tiny(tmp_path, videos_per_class=0)
+    with pytest.raises(ValueError):
+        _make_tiny(tmp_path, seed=-1)
+    with pytest.raises(ValueError):
+        _make_tiny(tmp_path, size=50 + 1)
+
+
+def test_cli_writes_then_keeps_the_set(tmp_path, capsys):
+    out_dir = tmp_path / 'toy'
+    argv = ['make-toy-data', str(out_dir), '--videos-per-class', '2',
+            '--val-per-class', '1', '--seed', '3', '--size', '32',
+            '--no-progress']
+    assert tdn_main(argv) == 0
+    printed = capsys.readouterr().out
+    assert str(out_dir) in printed
+    assert f'{2 * len(CLASSES)} train' in printed
+    assert len(read_video_list(out_dir / 'train.txt')) == 2 * len(CLASSES)
+    assert len(read_video_list(out_dir / 'val.txt')) == len(CLASSES)
+    filename, _ = read_video_list(out_dir / 'val.txt')[0]
+    assert load_frames(out_dir / 'videos' / filename).shape[1:] == (32, 32,
+                                                                     3)
+    meta = json.loads((out_dir / META_FILE).read_text())
+    assert meta['parameters']['seed'] == 3
+    assert tdn_main(argv) == 0
+    assert 'already' in capsys.readouterr().out
+    assert tdn_main(argv + ['--force']) == 0
+    assert 'wrote' in capsys.readouterr().out
+
+
+def test_cli_reports_errors(tmp_path, capsys):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('not a directory')
+    assert tdn_main(['make-toy-data', str(blocker / 'toy'),
+                     '--no-progress']) == 1
+    error = capsys.readouterr().err
+    assert 'error' in error and str(blocker) in error
+    assert tdn_main(['make-toy-data', str(tmp_path / 'toy'), '--size', '63',
+                     '--no-progress']) == 1
+    assert 'size' in capsys.readouterr().err
