@@ -9,7 +9,7 @@ from . import compat
 
 compat.apply()
 
-from . import datasets, models  # noqa: E402,F401
+from . import datasets, engine, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

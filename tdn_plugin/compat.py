@@ -1,12 +1,15 @@
 """Fixes for the MMAction2 1.2.0 / mmengine 0.10.7 stack as it installs from
 PyPI today (see README, "Host framework").
 
-Both fixes are applied once, on ``import tdn_plugin``, and only where needed:
+The fixes are applied once, on ``import tdn_plugin``, and only where needed:
 
 * The mmaction2 1.2.0 wheel lacks ``mmaction/models/localizers/drn`` (upstream
   issue #2714), so ``import mmaction.models`` fails. When that folder is really
   absent, a placeholder module is put in ``sys.modules``; building a ``DRN``
   from it raises a clear error. A source install keeps its real DRN.
+* mmengine's pytorch/slurm launchers call ``torch.cuda.set_device``
+  unconditionally; on a machine without CUDA that call is skipped, so
+  ``--launcher pytorch`` runs on CPU (gloo).
 * torch >= 2.6 loads checkpoints with ``weights_only=True``; mmengine 0.10.7
   does not pass the flag, so its own checkpoints (test, resume, load_from)
   fail on ``HistoryBuffer``. We allow-list exactly the globals that mmengine
@@ -160,6 +163,32 @@ def _clear_refusal_messages() -> None:
             CheckpointLoader._schemes[prefix] = _refuse_clearly(load)
 
 
+def _without_cuda_set_device(init):
+    """Run an mmengine launcher init with torch.cuda.set_device as a no-op:
+    mmengine calls it unconditionally, which fails on a CPU-only torch."""
+
+    @functools.wraps(init)
+    def wrapped(*args, **kwargs):
+        if torch.cuda.is_available():
+            return init(*args, **kwargs)
+        set_device = torch.cuda.set_device
+        torch.cuda.set_device = lambda device: None
+        try:
+            return init(*args, **kwargs)
+        finally:
+            torch.cuda.set_device = set_device
+
+    return wrapped
+
+
+def _cpu_distributed_launch() -> None:
+    from mmengine.dist import utils
+    for name in ('_init_dist_pytorch', '_init_dist_slurm'):
+        init = getattr(utils, name, None)
+        if init is not None and not hasattr(init, '__wrapped__'):
+            setattr(utils, name, _without_cuda_set_device(init))
+
+
 def apply() -> None:
     """Apply the fixes once; later calls do nothing."""
     global _applied
@@ -171,4 +200,5 @@ def apply() -> None:
     _missing_drn_placeholder()
     _allow_mmengine_checkpoints()
     _clear_refusal_messages()
+    _cpu_distributed_launch()
     _applied = True

@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--deterministic',
         action='store_true',
-        help='deterministic cuDNN / torch algorithms')
+        help='deterministic algorithms, and every epoch seeded from (seed, '
+        'epoch) so that a resumed run repeats the uninterrupted one')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -56,6 +57,11 @@ def merge_args(cfg, args: argparse.Namespace):
         cfg.randomness = dict(
             seed=args.seed if args.seed is not None else 0,
             deterministic=args.deterministic)
+    if args.deterministic:
+        hooks = list(cfg.get('custom_hooks') or [])
+        if not any(h.get('type') == 'EpochSeedHook' for h in hooks):
+            hooks.append(dict(type='EpochSeedHook'))
+        cfg.custom_hooks = hooks
     return cfg
 
 

@@ -51,10 +51,19 @@ def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:
 
 
 def set_launcher(cfg: Config, launcher: str) -> None:
-    """Distributed launch: gloo where there is no CUDA, unasked."""
+    """Distributed launch. Where there is no CUDA, unasked: gloo, and DDP
+    over CPU modules (mmengine would pass device_ids=[LOCAL_RANK])."""
     cfg.launcher = launcher
-    if launcher != 'none':
-        import torch
-        if not torch.cuda.is_available():
-            cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-            cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if launcher == 'none':
+        return
+    import torch
+    if torch.cuda.is_available():
+        return
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))

@@ -1,0 +1,236 @@
+"""A dataset wrapper that keeps long runs alive through unreadable videos."""
+import copy
+from typing import Any, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmaction.registry import DATASETS
+from mmengine.dataset import BaseDataset
+from mmengine.logging import MMLogger
+
+# metainfo keys of the data samples that carry the reports to BadVideoHook
+SKIPPED_KEY = 'skipped_videos'  # train: [(file, cause), ...] replaced
+UNREADABLE_KEY = 'unreadable_video'  # val/test: (file, cause) of a blank
+
+
+class BadVideoError(RuntimeError):
+    """A sample whose video could not be loaded (``strict`` mode), or too
+    many unreadable samples in a row."""
+
+
+def video_name(data_info: dict, idx: int) -> str:
+    """The file (or frame folder) a sample reads."""
+    for key in ('filename', 'frame_dir', 'audio_path'):
+        if data_info.get(key):
+            return str(data_info[key])
+    return f'sample {idx}'
+
+
+def describe(error: BaseException) -> str:
+    """``Type: message`` on one line, at most 200 characters."""
+    text = ' '.join(str(error).split())
+    text = f'{type(error).__name__}: {text}' if text else \
+        type(error).__name__
+    return text if len(text) <= 200 else text[:197] + '...'
+
+
+def _zeros_like(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return torch.zeros_like(value)
+    if isinstance(value, np.ndarray):
+        return np.zeros_like(value)
+    if isinstance(value, dict):
+        return {k: _zeros_like(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_zeros_like(v) for v in value)
+    return copy.deepcopy(value)
+
+
+def _find_test_mode(dataset: Any) -> bool:
+    while dataset is not None:
+        if hasattr(dataset, 'test_mode'):
+            return bool(dataset.test_mode)
+        inner = getattr(dataset, 'datasets', None)
+        dataset = inner[0] if inner else getattr(dataset, 'dataset', None)
+    return False
+
+
+@DATASETS.register_module()
+class SkipBadVideos:
+    """Wrap any MMAction2 dataset so that a truncated, empty or missing
+    video does not end the run.
+
+    Training: a sample whose loading raises (decord errors,
+    ``FileNotFoundError``, a failed decode or transform, ...) is replaced by
+    another sample, drawn with ``np.random`` like mmengine's own refetch.
+    Validation/test (``test_mode`` of the wrapped dataset): nothing is
+    dropped; the sample is scored as a blank clip, all-zero inputs with the
+    shape of a readable sample's and the sample's own label, so metrics stay
+    over all samples. Each data sample concerned carries the file and cause
+    in its metainfo (``skipped_videos`` / ``unreadable_video``);
+    :class:`~tdn_plugin.engine.hooks.BadVideoHook` names every bad file once
+    and logs the counts per epoch (without the hook, the wrapper logs
+    warnings itself, once per file and process).
+
+    Example::
+
+        train_dataloader = dict(dataset=dict(
+            type='SkipBadVideos',
+            dataset=dict(type='VideoDataset', ann_file=..., pipeline=...)))
+        custom_hooks = [dict(type='BadVideoHook')]
+
+    Args:
+        dataset (BaseDataset or dict): The dataset to wrap, or its config.
+        strict (bool): Raise :class:`BadVideoError` naming the file and the
+            cause at the first unreadable sample instead. Defaults to False.
+        max_consecutive (int): Give up with :class:`BadVideoError` after
+            this many unreadable samples in a row. Defaults to 100.
+        lazy_init (bool): Defer loading the annotations. Defaults to False.
+    """
+
+    def __init__(self,
+                 dataset: Union[BaseDataset, dict],
+                 strict: bool = False,
+                 max_consecutive: int = 100,
+                 lazy_init: bool = False) -> None:
+        if isinstance(dataset, dict):
+            dataset = DATASETS.build(dataset)
+        if max_consecutive < 1:
+            raise ValueError('max_consecutive must be >= 1')
+        self.dataset = dataset
+        self.strict = strict
+        self.max_consecutive = max_consecutive
+        self.test_mode = _find_test_mode(dataset)
+        # BadVideoHook sets it False: it reports, from the main process
+        self.log_in_worker = True
+        self._bad = {}  # idx -> cause, in this process
+        self._logged = set()
+        self._template = None  # a readable sample, for blank clips
+        self._fully_initialized = False
+        if not lazy_init:
+            self.full_init()
+
+    # --- pass-through, so that samplers, evaluators and hooks work ----------
+    @property
+    def metainfo(self) -> dict:
+        return copy.deepcopy(self.dataset.metainfo)
+
+    def full_init(self) -> None:
+        if self._fully_initialized:
+            return
+        if hasattr(self.dataset, 'full_init'):
+            self.dataset.full_init()
+        self._fully_initialized = True
+
+    def get_data_info(self, idx: int) -> dict:
+        return self.dataset.get_data_info(idx)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for names not found on the wrapper itself
+        if name.startswith('__') or name == 'dataset':
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
+
+    # --- loading ------------------------------------------------------------
+    def video_name(self, idx: int) -> str:
+        try:
+            return video_name(self.get_data_info(idx), idx)
+        except Exception:  # noqa: BLE001  an index that cannot even be read
+            return f'sample {idx}'
+
+    def _load(self, idx: int) -> Tuple[Optional[Any], Optional[str]]:
+        """(sample, None), or (None, cause) if it cannot be loaded."""
+        if idx in self._bad:
+            return None, self._bad[idx]
+        try:
+            data = self.dataset[idx]
+        except Exception as error:  # noqa: BLE001  any unreadable sample
+            if self.strict:
+                raise BadVideoError(
+                    f'cannot load {self.video_name(idx)}: {describe(error)} '
+                    '(SkipBadVideos strict=True)') from error
+            cause = describe(error)
+        else:
+            if data is not None:
+                return data, None
+            cause = 'the pipeline returned None'
+            if self.strict:
+                raise BadVideoError(f'cannot load {self.video_name(idx)}: '
+                                    f'{cause} (SkipBadVideos strict=True)')
+        self._bad[idx] = cause
+        return None, cause
+
+    def _warn(self, name: str, cause: str, action: str) -> None:
+        if self.log_in_worker and name not in self._logged:
+            self._logged.add(name)
+            MMLogger.get_current_instance().warning(
+                f'Unreadable video {name} ({cause}): {action}.')
+
+    @staticmethod
+    def _attach(data: Any, key: str, value: Any) -> None:
+        sample = data.get('data_samples') if isinstance(data, dict) else None
+        if hasattr(sample, 'set_metainfo'):
+            sample.set_metainfo({key: value})
+
+    def __getitem__(self, idx: int) -> Any:
+        if self.test_mode:
+            return self._get_test(idx)
+        skipped: List[Tuple[str, str]] = []
+        for _ in range(self.max_consecutive):
+            data, cause = self._load(idx)
+            if data is not None:
+                if skipped:
+                    self._attach(data, SKIPPED_KEY, skipped)
+                return data
+            name = self.video_name(idx)
+            skipped.append((name, cause))
+            self._warn(name, cause, 'skipped, another sample is used')
+            idx = np.random.randint(0, len(self))
+        raise BadVideoError(
+            f'{self.max_consecutive} samples in a row could not be loaded, '
+            f'the last {skipped[-1][0]} ({skipped[-1][1]}). Check the data '
+            'with `tdn check-data CONFIG`.')
+
+    def _get_test(self, idx: int) -> Any:
+        data, cause = self._load(idx)
+        if data is not None:
+            if self._template is None:
+                self._template = data
+            return data
+        name = self.video_name(idx)
+        self._warn(name, cause, 'scored as a blank clip')
+        blank = self._blank(idx)
+        self._attach(blank, UNREADABLE_KEY, (name, cause))
+        return blank
+
+    def _blank(self, idx: int) -> Any:
+        """All-zero inputs shaped like a readable sample, ``idx``'s label."""
+        n = len(self)
+        step = 1
+        while self._template is None:
+            if step >= min(n, self.max_consecutive):
+                raise BadVideoError(
+                    f'{self.video_name(idx)} is unreadable and so are the '
+                    f'{step - 1} samples after it: no readable sample to '
+                    'shape a blank clip. Check the data with `tdn check-data '
+                    'CONFIG`.')
+            self._template, _ = self._load((idx + step) % n)
+            step += 1
+        blank = _zeros_like(self._template)
+        sample = blank.get('data_samples') if isinstance(blank, dict) else None
+        if hasattr(sample, 'set_metainfo'):
+            for key in (SKIPPED_KEY, UNREADABLE_KEY):
+                if key in sample:
+                    del sample[key]
+            info = self.get_data_info(idx)
+            if 'label' in info and hasattr(sample, 'set_gt_label'):
+                sample.set_gt_label(info['label'])
+        return blank
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(dataset={type(self.dataset).__name__}'
+                f', strict={self.strict}, test_mode={self.test_mode}, '
+                f'len={len(self)})')

@@ -1,0 +1,66 @@
+import glob
+import json
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import torch
+
+from tdn_plugin.cli.main import main
+
+
+def val_accuracies(work_dir):
+    scalars = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                        'scalars.json')))[-1]
+    with open(scalars) as f:
+        rows = [json.loads(line) for line in f]
+    return [r['acc/top1'] for r in rows if 'acc/top1' in r]
+
+
+def test_resumed_run_repeats_the_uninterrupted_one(tiny_config, tmp_path):
+    common = ['--seed', '3', '--deterministic', '--cfg-options',
+              'model.cls_head.dropout_ratio=0.5']
+    full, part = tmp_path / 'full', tmp_path / 'part'
+    assert main(['train', tiny_config, '--work-dir', str(full)] +
+                common) == 0
+    assert main(['train', tiny_config, '--work-dir', str(part)] + common +
+                ['train_cfg.max_epochs=1']) == 0
+    assert not osp.isfile(part / 'epoch_2.pth')
+    assert main(['train', tiny_config, '--work-dir', str(part), '--resume',
+                 str(part / 'epoch_1.pth')] + common) == 0
+    a = torch.load(full / 'epoch_2.pth', map_location='cpu')
+    b = torch.load(part / 'epoch_2.pth', map_location='cpu')
+    for key, value in a['state_dict'].items():
+        assert torch.equal(value, b['state_dict'][key]), key
+    for key, state in a['optimizer']['state'].items():
+        assert torch.equal(state['momentum_buffer'],
+                           b['optimizer']['state'][key]['momentum_buffer'])
+    assert val_accuracies(full)[-1] == val_accuracies(part)[-1]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_two_process_cpu_training(tiny_config, tmp_path):
+    """torchrun, 2 processes, gloo chosen without being told."""
+    out = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+         '2', '--master_addr', '127.0.0.1', '--master_port',
+         str(free_port()), '-m', 'tdn_plugin.cli.main', 'train',
+         tiny_config, '--launcher', 'pytorch', '--work-dir', str(tmp_path),
+         '--cfg-options', 'train_cfg.max_epochs=1',
+         'env_cfg.dist_cfg.backend=nccl'],
+        capture_output=True, text=True, timeout=600)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-3000:]
+    assert 'Distributed training: True' in log
+    assert "'world_size': 2" in log or 'world_size: 2' in log or \
+        'GPU number: 2' in log or log.count('Epoch(train)') >= 1
+    assert glob.glob(str(tmp_path / 'epoch_1.pth')) == \
+        [str(tmp_path / 'epoch_1.pth')]
+    ckpt = torch.load(tmp_path / 'epoch_1.pth', map_location='cpu')
+    assert not any(k.startswith('module.') for k in ckpt['state_dict'])
