@@ -74,10 +74,10 @@ def history_buffer_method(obj, name: str):
     """What mmengine checkpoints need of ``getattr``, and nothing more.
 
     ``HistoryBuffer`` pickles its statistics methods (functions of the
-    class) as ``getattr(HistoryBuffer, 'mean')``. Allow-listing the real ``getattr``
-    would hand a crafted checkpoint any attribute of any loaded object; this
-    stand-in, allow-listed under the name ``builtins.getattr``, resolves only
-    a HistoryBuffer's registered statistics methods and refuses the rest.
+    class) as ``getattr(HistoryBuffer, 'mean')``. Allow-listing the real
+    ``getattr`` would hand a crafted checkpoint any attribute of any loaded
+    object; this stand-in, allow-listed under the name ``builtins.getattr``,
+    resolves only HistoryBuffer's statistics methods and refuses the rest.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
     if obj is HistoryBuffer and name in _HISTORY_BUFFER_STATISTICS:

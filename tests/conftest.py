@@ -1,5 +1,6 @@
 """Shared fixtures: tiny generated videos and a tiny TDN config for runs of
 mmengine's Runner on CPU."""
+import os
 import os.path as osp
 import textwrap
 
@@ -8,6 +9,12 @@ import numpy as np
 import pytest
 
 import tdn_plugin  # noqa: F401  (first: repairs the PyPI mmaction2 stack)
+
+# One thread per process: the suite runs on 2 cores, and its subprocesses
+# (torchrun, MMAction2's tools) would otherwise oversubscribe them.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+os.environ.setdefault('MKL_NUM_THREADS', '1')
+__import__("torch").set_num_threads(1)
 
 
 def write_video(path: str, frames: np.ndarray, fps: int = 12) -> None:

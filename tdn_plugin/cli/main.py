@@ -40,7 +40,8 @@ def _module(command: str):
     return importlib.import_module(f'tdn_plugin.cli.{COMMANDS[command]}')
 
 
-def build_parser(commands: Optional[List[str]] = None) -> argparse.ArgumentParser:
+def build_parser(
+        commands: Optional[List[str]] = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='tdn',
         description='TDN and GTDNet for MMAction2: train, test, convert, '

@@ -1,5 +1,6 @@
 """A dataset wrapper that keeps long runs alive through unreadable videos."""
 import copy
+import os.path as osp
 from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
@@ -28,7 +29,10 @@ def video_name(data_info: dict, idx: int) -> str:
 
 def describe(error: BaseException) -> str:
     """``Type: message`` on one line, at most 200 characters."""
-    text = ' '.join(str(error).split())
+    if isinstance(error, OSError) and error.strerror:
+        text = error.strerror  # without the file name
+    else:
+        text = ' '.join(str(error).split())
     text = f'{type(error).__name__}: {text}' if text else \
         type(error).__name__
     return text if len(text) <= 200 else text[:197] + '...'
@@ -148,11 +152,13 @@ class SkipBadVideos:
         try:
             data = self.dataset[idx]
         except Exception as error:  # noqa: BLE001  any unreadable sample
-            if self.strict:
-                raise BadVideoError(
-                    f'cannot load {self.video_name(idx)}: {describe(error)} '
-                    '(SkipBadVideos strict=True)') from error
+            name = self.video_name(idx)
             cause = describe(error)
+            if osp.isfile(name) and osp.getsize(name) == 0:
+                cause = f'empty file, {cause}'
+            if self.strict:
+                raise BadVideoError(f'cannot load {name}: {cause} '
+                                    '(SkipBadVideos strict=True)') from error
         else:
             if data is not None:
                 return data, None
@@ -163,17 +169,24 @@ class SkipBadVideos:
         self._bad[idx] = cause
         return None, cause
 
-    def _warn(self, name: str, cause: str, action: str) -> None:
-        if self.log_in_worker and name not in self._logged:
+    def _warn(self, name: str, cause: str, action: str,
+              reported: bool) -> None:
+        """Log in this process unless BadVideoHook gets the report."""
+        if (self.log_in_worker or not reported) and \
+                name not in self._logged:
             self._logged.add(name)
             MMLogger.get_current_instance().warning(
-                f'Unreadable video {name} ({cause}): {action}.')
+                f'Unreadable video {name} ({cause}): {action}. (Add '
+                "dict(type='BadVideoHook') to custom_hooks to have each "
+                'named once and the skips counted per epoch.)')
 
     @staticmethod
-    def _attach(data: Any, key: str, value: Any) -> None:
+    def _attach(data: Any, key: str, value: Any) -> bool:
         sample = data.get('data_samples') if isinstance(data, dict) else None
         if hasattr(sample, 'set_metainfo'):
             sample.set_metainfo({key: value})
+            return True
+        return False
 
     def __getitem__(self, idx: int) -> Any:
         if self.test_mode:
@@ -182,13 +195,16 @@ class SkipBadVideos:
         for _ in range(self.max_consecutive):
             data, cause = self._load(idx)
             if data is not None:
-                if skipped:
-                    self._attach(data, SKIPPED_KEY, skipped)
+                reported = self._attach(data, SKIPPED_KEY, skipped) \
+                    if skipped else True
+                for name, cause in skipped:
+                    self._warn(name, cause, 'skipped, another sample is used',
+                               reported)
                 return data
-            name = self.video_name(idx)
-            skipped.append((name, cause))
-            self._warn(name, cause, 'skipped, another sample is used')
+            skipped.append((self.video_name(idx), cause))
             idx = np.random.randint(0, len(self))
+        for name, cause in skipped:
+            self._warn(name, cause, 'skipped', False)
         raise BadVideoError(
             f'{self.max_consecutive} samples in a row could not be loaded, '
             f'the last {skipped[-1][0]} ({skipped[-1][1]}). Check the data '
@@ -198,36 +214,33 @@ class SkipBadVideos:
         data, cause = self._load(idx)
         if data is not None:
             if self._template is None:
-                self._template = data
+                self._template = _zeros_like(data)
             return data
         name = self.video_name(idx)
-        self._warn(name, cause, 'scored as a blank clip')
         blank = self._blank(idx)
-        self._attach(blank, UNREADABLE_KEY, (name, cause))
+        reported = self._attach(blank, UNREADABLE_KEY, (name, cause))
+        self._warn(name, cause, 'scored as a blank clip', reported)
         return blank
 
     def _blank(self, idx: int) -> Any:
         """All-zero inputs shaped like a readable sample, ``idx``'s label."""
         n = len(self)
-        step = 1
-        while self._template is None:
-            if step >= min(n, self.max_consecutive):
-                raise BadVideoError(
-                    f'{self.video_name(idx)} is unreadable and so are the '
-                    f'{step - 1} samples after it: no readable sample to '
-                    'shape a blank clip. Check the data with `tdn check-data '
-                    'CONFIG`.')
-            self._template, _ = self._load((idx + step) % n)
-            step += 1
-        blank = _zeros_like(self._template)
+        for step in range(1, min(n, self.max_consecutive + 1)):
+            if self._template is not None:
+                break
+            data, _ = self._load((idx + step) % n)
+            if data is not None:
+                self._template = _zeros_like(data)
+        if self._template is None:
+            raise BadVideoError(
+                f'{self.video_name(idx)} is unreadable and so are the samples '
+                'after it: no readable sample to shape a blank clip. Check '
+                'the data with `tdn check-data CONFIG`.')
+        blank = copy.deepcopy(self._template)
         sample = blank.get('data_samples') if isinstance(blank, dict) else None
-        if hasattr(sample, 'set_metainfo'):
-            for key in (SKIPPED_KEY, UNREADABLE_KEY):
-                if key in sample:
-                    del sample[key]
-            info = self.get_data_info(idx)
-            if 'label' in info and hasattr(sample, 'set_gt_label'):
-                sample.set_gt_label(info['label'])
+        label = self.get_data_info(idx).get('label')
+        if label is not None and hasattr(sample, 'set_gt_label'):
+            sample.set_gt_label(label)
         return blank
 
     def __repr__(self) -> str:

@@ -1,7 +1,7 @@
 """TDN's segment sampler: T segments of F consecutive frames."""
 import numpy as np
-from mmcv.transforms import BaseTransform
 from mmaction.registry import TRANSFORMS
+from mmcv.transforms import BaseTransform
 
 
 @TRANSFORMS.register_module()

@@ -1,4 +1,5 @@
+from .resnet_gtd import ResNetGTD
 from .resnet_tdn import ResNetTDN
 from .temporal_resnet import TemporalResNet
 
-__all__ = ['ResNetTDN', 'TemporalResNet']
+__all__ = ['ResNetGTD', 'ResNetTDN', 'TemporalResNet']

@@ -37,7 +37,8 @@ class ResNetGTD(TemporalResNet):
 
     At initialisation every GTDM is the identity, so with
     ``with_temporal_conv=False`` the backbone computes exactly the plain
-    ResNet's function of the same weights (with it, that of a TSM).
+    ResNet's function of the same weights (with it, the plain ResNet with
+    TSM's shift after each res3-res5 block's first conv).
 
     Args:
         depth (int): ResNet depth, 18, 34, 50 or 101.

@@ -107,18 +107,13 @@ class GlobalDifferenceAttention(nn.Module):
 
     Args:
         channels (int): Channels C' of the difference vectors.
-        num_segments (int): Segments T per clip.
         mode (str): ``'channel'``, ``'temporal'`` or ``'none'``. Defaults to
             ``'channel'``.
     """
 
-    def __init__(self,
-                 channels: int,
-                 num_segments: int,
-                 mode: str = 'channel') -> None:
+    def __init__(self, channels: int, mode: str = 'channel') -> None:
         super().__init__()
         _check_choice('attention', mode, ATTENTIONS)
-        self.num_segments = num_segments
         self.mode = mode
         if mode == 'none':
             self.query = self.key = None
@@ -233,8 +228,7 @@ class GlobalTemporalDifferenceModule(TemporalModule):
         self.reduce = nn.Conv2d(channels, mid, 1, bias=False)
         self.reduce_bn = nn.BatchNorm2d(mid)
         self.aggregation = GlobalAggregation(mid, aggregation)
-        self.attention = GlobalDifferenceAttention(mid, num_segments,
-                                                   attention)
+        self.attention = GlobalDifferenceAttention(mid, attention)
         if enhancement == 'gate':
             self.expand = nn.Linear(mid, channels, bias=False)
         else:

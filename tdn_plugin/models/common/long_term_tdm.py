@@ -18,12 +18,16 @@ class LongTermTDM(TemporalModule):
         cb  = depthwise_conv3x3(b)
         d_f[t] = cb[t+1] - b[t]   (0 at t = T-1)
         d_b[t] = cb[t-1] - b[t]   (0 at t = 0)
-        a(d) = BN(conv1x1((d + up(BN(conv3x3(pool2(d)))) + BN(conv3x3(d))) / 3))
+        s(d) = up(BN(conv3x3(pool2(d)))) + BN(conv3x3(d))
+        a(d) = BN(conv1x1((d + s(d)) / 3))
         y   = (sigmoid(a(d_f)) - 1/2) / 2 + (sigmoid(a(d_b)) - 1/2) / 2
         out = x + x * y
 
-    The gate is per channel and per pixel. Both directions share weights, so
-    in training each BN normalises each direction separately, as released.
+    The gate is per channel and per pixel. Both directions share weights and
+    go through them one after the other, so in training each BN normalises
+    each direction's batch separately, as released. (Batching the two
+    directions would be exact in eval mode, but PyTorch's CPU kernels for
+    these few-channel convs are slower at the doubled batch.)
 
     Args:
         channels (int): Number of channels C.
@@ -53,28 +57,43 @@ class LongTermTDM(TemporalModule):
             if m is not self:
                 m.reset_parameters()
 
-    def differences(self, x: torch.Tensor) -> tuple:
-        """Forward and backward feature differences, each (N*T, C/r, h, w)."""
+    def differences(self, x: torch.Tensor) -> torch.Tensor:
+        """Forward and backward feature differences, (2, N*T, C/r, h, w)."""
         b = self.reduce_bn(self.reduce(x))
         cb = self.neighbour_conv(b)
         b = b.view((-1, self.num_segments) + b.shape[1:])  # (N, T, C/r, h, w)
         cb = cb.view(b.shape)
-        forward = F.pad(cb[:, 1:] - b[:, :-1], (0, 0, 0, 0, 0, 0, 0, 1))
-        backward = F.pad(cb[:, :-1] - b[:, 1:], (0, 0, 0, 0, 0, 0, 1, 0))
-        return forward.flatten(0, 1), backward.flatten(0, 1)
+        d = b.new_zeros((2, ) + b.shape)  # zero at t = T-1 / t = 0
+        d[0, :, :-1] = cb[:, 1:] - b[:, :-1]  # d_f[t] = cb[t+1] - b[t]
+        d[1, :, 1:] = cb[:, :-1] - b[:, 1:]  # d_b[t] = cb[t-1] - b[t]
+        return d.flatten(1, 2)
 
     def excite(self, d: torch.Tensor) -> torch.Tensor:
-        """Multi-scale excitation of a difference map, back to C channels."""
+        """Multi-scale excitation of difference maps, back to C channels."""
         # a 1-pixel map (tiny inputs) pools to itself; elsewhere as released
         tiny = min(d.shape[-2:]) < 2
         pooled = F.avg_pool2d(d, 2, ceil_mode=tiny)
         pooled = self.pooled_bn(self.pooled_conv(pooled))
         pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
         full = self.full_bn(self.full_conv(d))
-        return self.expand_bn(self.expand((d + pooled + full) / 3))
+        return conv_bn(self.expand, self.expand_bn, (d + pooled + full) / 3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        forward, backward = self.differences(x)
-        y = 0.5 * (torch.sigmoid(self.excite(forward)) - 0.5) + \
-            0.5 * (torch.sigmoid(self.excite(backward)) - 0.5)
-        return x + x * y
+        d = self.differences(x)
+        gate = torch.sigmoid(self.excite(d[0])) + \
+            torch.sigmoid(self.excite(d[1]))
+        # y = (sigmoid(a_f) - 1/2) / 2 + (sigmoid(a_b) - 1/2) / 2, so
+        # x + x * y = x / 2 + x * (sigmoid(a_f) + sigmoid(a_b)) / 2
+        return torch.addcmul(x * 0.5, x, gate, value=0.5)
+
+
+def conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d,
+            x: torch.Tensor) -> torch.Tensor:
+    """``bn(conv(x))``; in eval mode with the BN folded into the conv's
+    weights, which saves a pass over the C-channel output."""
+    if bn.training or conv.bias is not None:
+        return bn(conv(x))
+    scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
+    bias = bn.bias - bn.running_mean * scale
+    return F.conv2d(x, conv.weight * scale.view(-1, 1, 1, 1), bias,
+                    conv.stride, conv.padding, conv.dilation, conv.groups)

@@ -64,13 +64,28 @@ class ShortTermTDM(nn.Module):
             tuple[torch.Tensor]: The stem's (N*T, 64, H/8, W/8) and res2's
             (N*T, 256, H/8, W/8) motion features.
         """
-        diff = segments[:, 1:] - segments[:, :-1]  # (N*T, F-1, 3, H, W)
-        diff = diff.flatten(1, 2)  # (N*T, 3*(F-1), H, W)
-        stem = self.stem(F.avg_pool2d(diff, 2))
-        stem = F.max_pool2d(stem, 3, stride=2, padding=1)
-        return stem, self.res_layer(stem)
+        # pool(f[k+1] - f[k]) == pool(f[k+1]) - pool(f[k]): pool first,
+        # then take the differences at a quarter of the pixels
+        frames = F.avg_pool2d(segments.flatten(0, 1), 2)
+        frames = frames.view(segments.shape[:3] + frames.shape[-2:])
+        diff = frames[:, 1:] - frames[:, :-1]  # (N*T, F-1, 3, H/2, W/2)
+        diff = diff.flatten(1, 2)  # 3*(F-1) channels
+        # the motion path runs channels-last (oneDNN's convs and max-pool
+        # are several times faster so on CPU); outputs come back as NCHW
+        diff = diff.contiguous(memory_format=torch.channels_last)
+        stem = F.max_pool2d(self.stem(diff), 3, stride=2, padding=1)
+        res2 = self.res_layer(stem)
+        return stem.contiguous(), res2.contiguous()
 
     def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """``a * x + b * up(motion)``, nearest upsampling to x's size."""
         a, b = self.fusion_weights
+        n, c, h, w = motion.shape
+        if a + b == 1 and x.shape[-2:] == (2 * h, 2 * w) and \
+                x.is_contiguous() and motion.is_contiguous():
+            # x2 nearest upsampling by broadcasting, never materialised:
+            # b * up(motion) + a * x in one pass
+            out = torch.lerp(motion.view(n, c, h, 1, w, 1),
+                             x.view(n, c, h, 2, w, 2), a)
+            return out.view_as(x)
         return a * x + b * F.interpolate(motion, size=x.shape[-2:])

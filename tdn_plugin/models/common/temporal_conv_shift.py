@@ -45,6 +45,6 @@ class TemporalConvShift(TemporalModule):
         k = self.weight.squeeze(1).t().reshape(3, 1, 1, c, 1, 1)  # (3, C)
         # y[t] = k0 * x[t - 1] + k1 * x[t] + k2 * x[t + 1], zero outside
         out = x * k[1]
-        out[:, 1:] += x[:, :-1] * k[0]
-        out[:, :-1] += x[:, 1:] * k[2]
+        out[:, 1:].addcmul_(x[:, :-1], k[0])
+        out[:, :-1].addcmul_(x[:, 1:], k[2])
         return out.view(nt, c, h, w)

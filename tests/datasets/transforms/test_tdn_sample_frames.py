@@ -102,8 +102,11 @@ def test_one_clip_of_the_multi_clip_rule_is_the_centre_rule():
 
 
 def test_frames_decode_with_mmaction_transforms(tiny_videos):
-    from mmaction.datasets.transforms import (DecordDecode, DecordInit,
-                                              FormatShape)
+    from mmaction.datasets.transforms import (
+        DecordDecode,
+        DecordInit,
+        FormatShape,
+    )
     r = dict(filename=str(tiny_videos / '000.mp4'), start_index=0)
     r = DecordInit().transform(r)
     r = TDNSampleFrames(num_segments=4, num_clips=2,

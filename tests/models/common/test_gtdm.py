@@ -4,9 +4,11 @@ import pytest
 import torch
 import torch.nn as nn
 
-from tdn_plugin.models.common.gtdm import (GlobalAggregation,
-                                           GlobalDifferenceAttention,
-                                           GlobalTemporalDifferenceModule)
+from tdn_plugin.models.common.gtdm import (
+    GlobalAggregation,
+    GlobalDifferenceAttention,
+    GlobalTemporalDifferenceModule,
+)
 from tdn_plugin.models.common.temporal_block import TemporalModule
 
 OPTIONS = list(
@@ -127,7 +129,7 @@ def test_aggregation():
 
 def test_difference_attention_channel_is_softmax_affinity_at_init():
     t, c = 6, 8
-    attention = GlobalDifferenceAttention(c, t, 'channel')
+    attention = GlobalDifferenceAttention(c, 'channel')
     attention.init_weights()
     d = torch.randn(2, t, c)
     affinity = torch.softmax(d.transpose(1, 2) @ d / t**0.5, dim=-1)
@@ -137,7 +139,7 @@ def test_difference_attention_channel_is_softmax_affinity_at_init():
 
 def test_difference_attention_temporal_is_per_channel_over_time():
     t, c = 5, 8
-    attention = randomise(GlobalDifferenceAttention(c, t, 'temporal'))
+    attention = randomise(GlobalDifferenceAttention(c, 'temporal'))
     d = torch.randn(2, t, c)
     affinity = attention.affinity(d)
     assert affinity.shape == (2, c, t, t)
@@ -151,7 +153,7 @@ def test_difference_attention_temporal_is_per_channel_over_time():
 
 
 def test_difference_attention_none_has_no_parameters():
-    attention = GlobalDifferenceAttention(8, 4, 'none')
+    attention = GlobalDifferenceAttention(8, 'none')
     assert len(list(attention.parameters())) == 0
     d = torch.randn(2, 4, 8)
     assert torch.equal(attention(d)[..., 0], d.transpose(1, 2))

@@ -1,8 +1,11 @@
 import torch
 import torch.nn.functional as F
 
-from tdn_plugin.models.common import (LongTermTDM, ShortTermTDM,
-                                      TemporalConvShift)
+from tdn_plugin.models.common import (
+    LongTermTDM,
+    ShortTermTDM,
+    TemporalConvShift,
+)
 
 
 def conv1d_reference(x, weight, t):

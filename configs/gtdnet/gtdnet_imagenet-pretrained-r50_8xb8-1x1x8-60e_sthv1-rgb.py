@@ -1,0 +1,102 @@
+_base_ = [
+    '../_base_/models/gtdnet_r50.py', '../_base_/schedules/tdn_sgd_60e.py',
+    'mmaction::_base_/default_runtime.py'
+]
+
+custom_imports = dict(imports=['tdn_plugin'], allow_failed_imports=False)
+
+# Optimizer: MMAction2's default constructor (one lr / weight decay for every
+# parameter, the GTDMs' included), as in TDN's recipe; not TSM's constructor.
+num_segments = 8
+model = dict(
+    backbone=dict(num_segments=num_segments),
+    cls_head=dict(num_classes=174, num_segments=num_segments))
+
+# MMAction2's data preparation (tools/data/sthv1): rawframes + lists
+dataset_type = 'RawframeDataset'
+data_root = 'data/sthv1/rawframes'
+ann_file_train = 'data/sthv1/sthv1_train_list_rawframes.txt'
+ann_file_val = 'data/sthv1/sthv1_val_list_rawframes.txt'
+ann_file_test = 'data/sthv1/sthv1_val_list_rawframes.txt'
+
+# left/right class pairs in MMAction2's sthv1 label order
+sthv1_flip_label_map = {2: 4, 4: 2, 30: 41, 41: 30, 52: 66, 66: 52}
+file_client_args = dict(io_backend='disk')
+# TSN sampling: one frame per segment (random in training, centre in test)
+train_pipeline = [
+    dict(
+        type='SampleFrames',
+        clip_len=1,
+        frame_interval=1,
+        num_clips=num_segments),
+    dict(type='RawFrameDecode', **file_client_args),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(
+        type='MultiScaleCrop',
+        input_size=224,
+        scales=(1, 0.875, 0.75, 0.66),
+        random_crop=False,
+        max_wh_scale_gap=1,
+        num_fixed_crops=13),
+    dict(type='Resize', scale=(224, 224), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5, flip_label_map=sthv1_flip_label_map),
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='PackActionInputs')
+]
+val_pipeline = [
+    dict(
+        type='SampleFrames',
+        clip_len=1,
+        frame_interval=1,
+        num_clips=num_segments,
+        test_mode=True),
+    dict(type='RawFrameDecode', **file_client_args),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='PackActionInputs')
+]
+# 1 clip x centre crop 224 ("8x1x1"); for the 3-crop variant replace the
+# CenterCrop with dict(type='ThreeCrop', crop_size=256)
+test_pipeline = val_pipeline
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file_train,
+        data_prefix=dict(img=data_root),
+        filename_tmpl='{:05}.jpg',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file_val,
+        data_prefix=dict(img=data_root),
+        filename_tmpl='{:05}.jpg',
+        pipeline=val_pipeline,
+        test_mode=True))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file_test,
+        data_prefix=dict(img=data_root),
+        filename_tmpl='{:05}.jpg',
+        pipeline=test_pipeline,
+        test_mode=True))
+
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator
+
+default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=3))
