@@ -80,11 +80,14 @@ class LongTermTDM(TemporalModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         d = self.differences(x)
-        gate = torch.sigmoid(self.excite(d[0])) + \
-            torch.sigmoid(self.excite(d[1]))
+        a_f, a_b = self.excite(d[0]), self.excite(d[1])
         # y = (sigmoid(a_f) - 1/2) / 2 + (sigmoid(a_b) - 1/2) / 2, so
-        # x + x * y = x / 2 + x * (sigmoid(a_f) + sigmoid(a_b)) / 2
-        return torch.addcmul(x * 0.5, x, gate, value=0.5)
+        # x + x * y = x * (1 + sigmoid(a_f) + sigmoid(a_b)) / 2
+        if torch.is_grad_enabled():
+            gate = torch.sigmoid(a_f) + torch.sigmoid(a_b)
+            return torch.addcmul(x * 0.5, x, gate, value=0.5)
+        # inference: the same arithmetic in the memory of a_f, no temporaries
+        return a_f.sigmoid_().add_(a_b.sigmoid_()).add_(1).mul_(x).mul_(0.5)
 
 
 def conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d,
