@@ -1,0 +1,105 @@
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from tdn_plugin.cli.main import main
+from tdn_plugin.utils.checks import (CheckpointMismatchError, ConfigError,
+                                     check_config)
+
+STHV1 = 'configs/tdn/tdn_imagenet-pretrained-r50_8xb8-5x1x8-60e_sthv1-rgb.py'
+
+
+def test_sampler_model_mismatch_is_found_before_any_work():
+    cfg = Config.fromfile(STHV1)
+    check_config(cfg)  # consistent
+    cfg.model.backbone.num_segments = 16
+    cfg.model.cls_head.num_segments = 16
+    with pytest.raises(ConfigError, match=r'train pipeline: TDNSampleFrames '
+                       r'gives 8 segments x 5 frames = 40 frames per view, '
+                       r'but .*ResNetTDN\(num_segments=16.*needs 80'):
+        check_config(cfg)
+    cfg = Config.fromfile(STHV1)
+    cfg.model.cls_head.num_segments = 16
+    with pytest.raises(ConfigError, match='cls_head.num_segments=16'):
+        check_config(cfg)
+
+
+def test_tsn_sampling_with_a_tdn_model_is_a_clear_error(tiny_config):
+    with pytest.raises(ConfigError, match='SampleFrames gives 8 segments x '
+                       '1 frames'):
+        main(['train', tiny_config, '--cfg-options',
+              'train_dataloader.dataset.pipeline.1.type=SampleFrames',
+              'train_dataloader.dataset.pipeline.1.clip_len=1',
+              'train_dataloader.dataset.pipeline.1.num_clips=8'])
+
+
+def test_unsupported_depth_fails_before_training(tiny_config, tmp_path):
+    with pytest.raises(ValueError, match='depth 18, 34, 50 or 101'):
+        main(['train', tiny_config, '--work-dir', str(tmp_path),
+              '--cfg-options', 'model.backbone.depth=152'])
+
+
+def test_num_classes_mismatch_is_a_clear_error(tiny_config, trained_run,
+                                               tmp_path):
+    with pytest.raises(CheckpointMismatchError,
+                       match='checkpoint has 2 classes and the config 5'):
+        main(['test', tiny_config, str(trained_run / 'epoch_1.pth'),
+              '--work-dir', str(tmp_path), '--cfg-options',
+              'model.cls_head.num_classes=5'])
+
+
+def test_release_checkpoint_in_tdn_test_says_convert_it(tiny_config,
+                                                        tmp_path):
+    torch.save({'state_dict': {'module.base_model.conv1.weight':
+                               torch.zeros(64, 3, 7, 7)}},
+               tmp_path / 'best.pth.tar')
+    with pytest.raises(CheckpointMismatchError, match='tdn convert'):
+        main(['test', tiny_config, str(tmp_path / 'best.pth.tar'),
+              '--work-dir', str(tmp_path)])
+
+
+def test_wrong_depth_checkpoint_is_a_clear_error(tiny_config, trained_run,
+                                                 tmp_path):
+    with pytest.raises(CheckpointMismatchError, match='ResNet depth'):
+        main(['test', tiny_config, str(trained_run / 'epoch_1.pth'),
+              '--work-dir', str(tmp_path), '--cfg-options',
+              'model.backbone.depth=34'])
+
+
+def hostile(path, marker):
+    class Payload:
+        def __reduce__(self):
+            return os.system, (f'touch {marker}', )
+
+    torch.save({'state_dict': {}, 'meta': Payload()}, path)
+
+
+def test_hostile_load_from_is_refused(tiny_config, tmp_path):
+    from tdn_plugin.compat import CheckpointRefusedError
+    marker = tmp_path / 'pwned'
+    hostile(tmp_path / 'evil.pth', marker)
+    with pytest.raises(CheckpointRefusedError):
+        main(['train', tiny_config, '--work-dir', str(tmp_path / 'w'),
+              '--cfg-options', f'load_from={tmp_path / "evil.pth"}'])
+    assert not marker.exists()
+
+
+def test_mmaction_tools_refuse_hostile_checkpoint(tiny_config, tmp_path):
+    import mmaction
+    tools = osp.join(osp.dirname(mmaction.__file__), '.mim', 'tools')
+    if not osp.isfile(osp.join(tools, 'test.py')):
+        pytest.skip('MMAction2 tools not found')
+    marker = tmp_path / 'pwned'
+    hostile(tmp_path / 'evil.pth', marker)
+    out = subprocess.run(
+        [sys.executable, osp.join(tools, 'test.py'), tiny_config,
+         str(tmp_path / 'evil.pth'), '--work-dir', str(tmp_path)],
+        capture_output=True, text=True)
+    assert out.returncode != 0
+    assert 'Refusing to load checkpoint' in out.stderr
+    assert not marker.exists()
