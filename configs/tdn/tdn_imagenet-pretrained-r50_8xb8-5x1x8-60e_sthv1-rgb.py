@@ -46,8 +46,8 @@ val_pipeline = [
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs')
 ]
-# 1 clip x centre crop 224 ("8x1x1"); for the 3-crop variant replace the
-# CenterCrop with dict(type='ThreeCrop', crop_size=256)
+# 1 clip x centre crop 224 ("8x1x1"); for the 3-crop test, replace the
+# CenterCrop with dict(type='ThreeCrop', crop_size=256) (see README.md)
 test_pipeline = val_pipeline
 
 train_dataloader = dict(

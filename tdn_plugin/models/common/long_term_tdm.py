@@ -71,7 +71,7 @@ class LongTermTDM(TemporalModule):
     def excite(self, d: torch.Tensor) -> torch.Tensor:
         """Multi-scale excitation of difference maps, back to C channels."""
         # a 1-pixel map (tiny inputs) pools to itself; elsewhere as released
-        tiny = min(d.shape[-2:]) < 2
+        tiny = min(int(size) for size in d.shape[-2:]) < 2  # int: traceable
         pooled = F.avg_pool2d(d, 2, ceil_mode=tiny)
         pooled = self.pooled_bn(self.pooled_conv(pooled))
         pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
