@@ -19,9 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     import torch
 
-    from tdn_plugin.converters import (ConversionError,
-                                       convert_release_state_dict,
-                                       load_release_checkpoint)
+    from tdn_plugin.converters import (
+        ConversionError,
+        convert_release_state_dict,
+        load_release_checkpoint,
+    )
     if not osp.isfile(args.src):
         raise SystemExit(f'tdn convert: no such file: {args.src}')
     try:
@@ -30,8 +32,10 @@ def main(args: argparse.Namespace) -> int:
     except ConversionError as err:
         raise SystemExit(f'tdn convert: {args.src}: {err}')
     if args.config:
-        from tdn_plugin.utils.checks import CheckpointMismatchError, \
-            check_checkpoint
+        from tdn_plugin.utils.checks import (
+            CheckpointMismatchError,
+            check_checkpoint,
+        )
 
         from .utils import build_model, load_config
         model = build_model(load_config(args.config))

@@ -1,8 +1,13 @@
 """``tdn test``: MMAction2's tools/test.py, for a PyPI install."""
 import argparse
 
-from .utils import add_config_arguments, load_config, set_launcher, \
-    set_work_dir
+from .utils import (
+    add_config_arguments,
+    add_launcher_arguments,
+    load_config,
+    set_launcher,
+    set_work_dir,
+)
 
 HELP = 'test a checkpoint with an MMAction2 config'
 
@@ -15,12 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--dump',
         help='write the predictions (scores, labels, and each view\'s raw '
         'logits for `tdn ensemble`) to this .pkl file')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='distributed launcher (gloo without CUDA)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_launcher_arguments(parser)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -1,8 +1,13 @@
 """``tdn train``: MMAction2's tools/train.py, for a PyPI install."""
 import argparse
 
-from .utils import add_config_arguments, load_config, set_launcher, \
-    set_work_dir
+from .utils import (
+    add_config_arguments,
+    add_launcher_arguments,
+    load_config,
+    set_launcher,
+    set_work_dir,
+)
 
 HELP = 'train a model from an MMAction2 config (mmengine Runner)'
 
@@ -28,12 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action='store_true',
         help='deterministic algorithms, and every epoch seeded from (seed, '
         'epoch) so that a resumed run repeats the uninterrupted one')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='distributed launcher (gloo without CUDA)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_launcher_arguments(parser)
 
 
 def merge_args(cfg, args: argparse.Namespace):

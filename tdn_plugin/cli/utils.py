@@ -17,6 +17,15 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         'model.cls_head.num_classes=10 train_dataloader.batch_size=4)')
 
 
+def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='distributed launcher (gloo without CUDA)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Load a config, merge overrides, make the plugin and MMAction2's
     registries current (a config need not import the plugin itself)."""
@@ -25,8 +34,9 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    import tdn_plugin  # noqa: F401  registers the plugin's modules
     from mmaction.utils import register_all_modules
+
+    import tdn_plugin  # noqa: F401  registers the plugin's modules
     register_all_modules(init_default_scope=False)
     from mmengine.registry import init_default_scope
     init_default_scope(cfg.get('default_scope', 'mmaction'))
