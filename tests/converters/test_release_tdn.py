@@ -7,15 +7,16 @@ import os
 import pytest
 import torch
 from mmaction.structures import ActionDataSample
-from release_reference import (ReleaseTDN, load_release_checkpoint,
-                               random_release_checkpoint)
+from release_reference import (
+    ReleaseTDN,
+    load_release_checkpoint,
+    random_release_checkpoint,
+)
 
 from tdn_plugin.cli.main import main
 from tdn_plugin.cli.utils import build_model, load_config
-from tdn_plugin.converters import (ConversionError,
-                                   convert_release_state_dict)
-from tdn_plugin.converters import \
-    load_release_checkpoint as read_release_file
+from tdn_plugin.converters import ConversionError, convert_release_state_dict
+from tdn_plugin.converters import load_release_checkpoint as read_release_file
 
 CONFIGS = {
     (50, 8): 'configs/tdn/tdn_imagenet-pretrained-r50_8xb8-5x1x8-60e_'
