@@ -202,8 +202,8 @@ def benchmark_pipelines(videos: Sequence[str], repeats: int = 3) -> List[dict]:
     """Clips per second of TDN's and TSN's train pipelines on the same
     video files (decode included)."""
     from mmaction.registry import TRANSFORMS
-    from mmcv.transforms import Compose
     from mmaction.utils import register_all_modules
+    from mmcv.transforms import Compose
 
     import tdn_plugin  # noqa: F401
     register_all_modules(init_default_scope=True)

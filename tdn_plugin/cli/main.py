@@ -28,7 +28,7 @@ HELP = {
     'test': 'test a checkpoint with an MMAction2 config',
     'convert': "convert an authors' release TDN checkpoint for MMAction2",
     'flops': 'parameters and MACs of a config\'s model',
-    'demo': 'make toy motion data, train and compare TDN, TSN, TSM on CPU',
+    'demo': 'toy motion data; train, compare TDN, GTDNet, TSN, TSM on CPU',
     'make-toy-data': 'generate the toy motion video dataset',
     'benchmark': 'latency, throughput and data-pipeline speed, side by side',
     'ensemble': 'combine dumped test scores of several models',

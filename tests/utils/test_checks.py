@@ -8,8 +8,11 @@ import torch
 from mmengine.config import Config
 
 from tdn_plugin.cli.main import main
-from tdn_plugin.utils.checks import (CheckpointMismatchError, ConfigError,
-                                     check_config)
+from tdn_plugin.utils.checks import (
+    CheckpointMismatchError,
+    ConfigError,
+    check_config,
+)
 
 STHV1 = 'configs/tdn/tdn_imagenet-pretrained-r50_8xb8-5x1x8-60e_sthv1-rgb.py'
 

@@ -1,0 +1,150 @@
+"""`tdn demo`: the demo configs, and `tdn demo --quick` end to end."""
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from tdn_plugin.apis.demo import (
+    ABLATION_MODELS,
+    DEMO_MODELS,
+    QUICK,
+    demo_config,
+    demo_config_dir,
+    set_epochs,
+)
+from tdn_plugin.cli.main import main
+
+CONFIGS = sorted(set(DEMO_MODELS.values()) | set(ABLATION_MODELS.values()))
+ENTRY_KEYS = {'top1', 'top5', 'params', 'gmacs', 'cpu_ms_per_clip'}
+
+
+def _transforms(cfg):
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        yield from cfg[key].dataset.pipeline
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_demo_configs_share_data_and_budget(name):
+    cfg = Config.fromfile(str(demo_config_dir() / name))
+    assert cfg.custom_imports == dict(imports=['tdn_plugin'],
+                                      allow_failed_imports=False)
+    assert cfg.train_dataloader.dataset.type == 'VideoDataset'
+    assert cfg.train_dataloader.dataset.ann_file == 'data/toy-motion/train.txt'
+    assert cfg.val_dataloader.dataset.ann_file == 'data/toy-motion/val.txt'
+    assert cfg.test_dataloader.dataset.data_prefix == dict(
+        video='data/toy-motion/videos')
+    # no flip (it would swap the left/right classes)
+    assert not [t for t in _transforms(cfg) if 'Flip' in t['type']]
+    assert cfg.model.backbone.depth == 18
+    assert cfg.model.backbone.pretrained is None
+    reference = Config.fromfile(str(demo_config_dir() / DEMO_MODELS['tdn']))
+    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg'):
+        assert cfg[key] == reference[key], key
+    assert cfg.train_dataloader.batch_size == \
+        reference.train_dataloader.batch_size
+    sizes = {tuple(t['scale']) for t in _transforms(cfg)
+             if t['type'] == 'Resize'}
+    assert sizes == {(reference.input_size, reference.input_size)}
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_demo_models_build_with_num_classes_override(name):
+    """As `tdn train CONFIG --cfg-options model.cls_head.num_classes=7`."""
+    from tdn_plugin.cli.utils import build_model, load_config
+    cfg = load_config(str(demo_config_dir() / name),
+                      {'model.cls_head.num_classes': 7})
+    model = build_model(cfg)
+    assert model.cls_head.fc_cls.out_features == 7
+
+
+def test_ablation_configs_switch_one_part_each():
+    def parts(name):
+        backbone = Config.fromfile(str(demo_config_dir() / name)).model.backbone
+        return tuple(backbone.get(k, True) for k in (
+            'with_short_term_tdm', 'with_long_term_tdm',
+            'with_temporal_conv'))
+
+    assert parts(ABLATION_MODELS['tdn']) == (True, True, True)
+    assert parts(ABLATION_MODELS['no-s-tdm']) == (False, True, True)
+    assert parts(ABLATION_MODELS['no-l-tdm']) == (True, False, True)
+    assert parts(ABLATION_MODELS['no-temporal-conv']) == (True, True, False)
+    assert parts(ABLATION_MODELS['none']) == (False, False, False)
+
+
+def test_demo_config_points_at_data_and_shortens_schedule(tmp_path):
+    cfg = demo_config(demo_config_dir() / DEMO_MODELS['tsm'], tmp_path / 'd',
+                      tmp_path / 'w', num_classes=4, budget=QUICK)
+    assert cfg.train_dataloader.dataset.ann_file == str(
+        tmp_path / 'd' / 'train.txt')
+    assert cfg.test_dataloader.dataset.ann_file == str(
+        tmp_path / 'd' / 'val.txt')
+    assert cfg.model.cls_head.num_classes == 4
+    assert cfg.train_cfg.max_epochs == 1
+    assert all(s['end'] <= 1 for s in cfg.param_scheduler)
+    assert cfg.val_dataloader is None
+
+
+def test_set_epochs_keeps_cosine_to_the_end():
+    cfg = Config.fromfile(str(demo_config_dir() / DEMO_MODELS['tdn']))
+    set_epochs(cfg, 3)
+    warmup, cosine = cfg.param_scheduler
+    assert (warmup.begin, warmup.end) == (0, 1)
+    assert (cosine.begin, cosine.end, cosine.T_max) == (1, 3, 2)
+
+
+def test_demo_unknown_model_is_an_error(tmp_path, capsys):
+    assert main(['demo', '--quick', '--models', 'nope', '--work-dir',
+                 str(tmp_path)]) == 1
+    assert 'unknown model' in capsys.readouterr().err
+
+
+def test_demo_quick_end_to_end(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the default data dir is under the cwd
+    work_dir = tmp_path / 'demo'
+    threads = torch.get_num_threads()
+    assert main(['demo', '--quick', '--work-dir', str(work_dir)]) == 0
+    assert torch.get_num_threads() == threads  # restored
+    out = capsys.readouterr().out
+    assert (tmp_path / 'data' / 'toy-motion-quick' / 'train.txt').is_file()
+
+    results = json.loads((work_dir / 'results.json').read_text())
+    assert list(results) == ['models']
+    assert list(results['models']) == list(DEMO_MODELS)
+    for name, entry in results['models'].items():
+        assert set(entry) == ENTRY_KEYS, name
+        assert 0 <= entry['top1'] <= entry['top5'] <= 1, name
+        assert entry['params'] > 1e6 and isinstance(entry['params'], int)
+        assert entry['gmacs'] > 0 and entry['cpu_ms_per_clip'] > 0
+    # TDN reads 5 frames per segment but runs its ResNet on the centre ones
+    assert results['models']['tdn']['gmacs'] > \
+        results['models']['tsn']['gmacs']
+
+    for png in ('accuracy_vs_cost.png', 'gradcam_tdn.png'):
+        data = (work_dir / png).read_bytes()
+        assert data[:8] == b'\x89PNG\r\n\x1a\n' and len(data) > 10_000, png
+    for number, name in enumerate(DEMO_MODELS, 1):
+        assert list((work_dir / name).glob('epoch_1.pth')), name
+        assert f'[{number}/{len(DEMO_MODELS)}] {name}' in out
+    assert 'results.json' in out and 'accuracy_vs_cost.png' in out
+    assert 'demo models: tdn' in out
+
+
+def test_demo_reuses_data_and_writes_markdown(tmp_path, capsys):
+    """A second --quick run on the same data with one model: no new data,
+    the markdown table (as for docs/ablation.md)."""
+    data = tmp_path / 'data'
+    markdown = tmp_path / 'table.md'
+    assert main(['demo', '--quick', '--ablation', '--models', 'none',
+                 '--data', str(data), '--work-dir', str(tmp_path / 'w'),
+                 '--markdown', str(markdown)]) == 0
+    stamp = (data / 'train.txt').stat().st_mtime
+    assert main(['demo', '--quick', '--models', 'tsn', '--data', str(data),
+                 '--work-dir', str(tmp_path / 'w2')]) == 0
+    assert (data / 'train.txt').stat().st_mtime == stamp
+    out = capsys.readouterr().out
+    assert out.count('making the toy motion set') == 1
+    text = markdown.read_text()
+    assert '| none | - | - | - |' in text
+    assert Path(tmp_path / 'w2' / 'results.json').is_file()
