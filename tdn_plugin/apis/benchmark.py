@@ -48,9 +48,9 @@ MODELS = {
 
 
 def frames_per_view(model: torch.nn.Module) -> int:
-    backbone = model.backbone
-    segments = getattr(backbone, 'num_segments', SEGMENTS)
-    return segments * getattr(backbone, 'frames_per_segment', 1)
+    """T x F frames; TSN's plain ResNet reads the T = 8 frames."""
+    from tdn_plugin.utils.complexity import frames_per_view as frames
+    return frames(model, default=SEGMENTS)
 
 
 def build(name: str) -> torch.nn.Module:
@@ -59,9 +59,7 @@ def build(name: str) -> torch.nn.Module:
 
     import tdn_plugin  # noqa: F401
     register_all_modules(init_default_scope=True)
-    model = REGISTRY.build(MODELS[name])
-    model.init_weights()
-    return model
+    return REGISTRY.build(MODELS[name])  # construction init: timing only
 
 
 def _sync(device: str) -> None:

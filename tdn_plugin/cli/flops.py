@@ -23,7 +23,7 @@ def main(args: argparse.Namespace) -> int:
     if len(args.shape) == 1:
         args.shape = args.shape * 2
     cfg = load_config(args.config, args.cfg_options)
-    result = model_complexity(build_model(cfg), tuple(args.shape))
+    result = model_complexity(build_model(cfg), tuple(args.shape), cfg)
     print(f'config: {args.config}\ninput: 1 view, {result["frames"]} frames '
           f'of 3x{args.shape[0]}x{args.shape[1]}\n'
           f'params: {result["params"] / 1e6:.2f} M\n'

@@ -18,3 +18,13 @@ def test_flops_command(capsys):
                  '5x1x8-60e_sthv1-rgb.py', '--shape', '64']) == 0
     out = capsys.readouterr().out
     assert '24.38 M' in out and '40 frames of 3x64x64' in out
+
+
+def test_flops_counts_tsn_frames_from_its_pipeline():
+    """A plain ResNet (TSN) has no T: it comes from the test sampler."""
+    from tdn_plugin.cli.utils import build_model, load_config
+    from tdn_plugin.utils.complexity import frames_per_view
+    cfg = load_config('configs/demo/tsn_toy-motion.py')
+    model = build_model(cfg)
+    assert frames_per_view(model) == 1
+    assert frames_per_view(model, cfg) == cfg.num_segments == 4
