@@ -42,6 +42,14 @@ ABLATION_MODELS: Dict[str, str] = {
     'no-l-tdm': 'ablation/tdn_toy-motion_no-l-tdm.py',
     'no-temporal-conv': 'ablation/tdn_toy-motion_no-temporal-conv.py',
     'none': 'ablation/tdn_toy-motion_none.py',
+    # GTDNet's design choices (docs/gtdnet.md)
+    'gtdnet': 'gtdnet_toy-motion.py',
+    'gtdnet-no-gtdm': 'ablation/gtdnet_toy-motion_no-gtdm.py',
+    'gtdnet-no-temporal-conv':
+    'ablation/gtdnet_toy-motion_no-temporal-conv.py',
+    'gtdnet-temporal-attention':
+    'ablation/gtdnet_toy-motion_temporal-attention.py',
+    'gtdnet-map': 'ablation/gtdnet_toy-motion_map.py',
 }
 
 # the model whose Grad-CAM picture is drawn (else the first one)
@@ -971,6 +979,15 @@ ABLATION_NOTES: Dict[str, str] = {
     'after each L-TDM)',
     'none': 'without all three: a ResNet-18 on the centre frames with the '
     'logits averaged over segments, blind to frame order like TSN',
+    'gtdnet': 'GTDNet as in the demo: GTDM (attention pooling, channel-wise '
+    'attention, gate) + learnable temporal shift in res3-res5',
+    'gtdnet-no-gtdm': 'GTDNet without the GTDM: the temporal shift alone',
+    'gtdnet-no-temporal-conv': 'GTDNet without the temporal shift: the '
+    'GTDM alone',
+    'gtdnet-temporal-attention': "GTDNet with per-channel attention over "
+    "time instead of channel-wise attention",
+    'gtdnet-map': 'GTDNet enhancing with per-pixel difference maps instead '
+    'of the channel gate',
 }
 
 

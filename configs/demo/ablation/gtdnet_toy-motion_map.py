@@ -1,0 +1,5 @@
+# GTDNet design ablation at demo scale (docs/gtdnet.md): the demo's GTDNet
+# with enhancement='map', everything else equal.
+_base_ = ['../gtdnet_toy-motion.py']
+
+model = dict(backbone=dict(enhancement='map'))

@@ -1,0 +1,5 @@
+# GTDNet design ablation at demo scale (docs/gtdnet.md): the demo's GTDNet
+# with with_temporal_conv=False, everything else equal.
+_base_ = ['../gtdnet_toy-motion.py']
+
+model = dict(backbone=dict(with_temporal_conv=False))
