@@ -1,5 +1,7 @@
 """tdn_plugin: TDN and GTDNet for MMAction2 1.x."""
 import os.path as osp
+import shutil
+import sys
 
 from setuptools import find_packages, setup
 
@@ -11,6 +13,22 @@ with open(osp.join(here, 'tdn_plugin', 'version.py')) as f:
 with open(osp.join(here, 'README.md'), encoding='utf-8') as f:
     long_description = f.read()
 
+
+def add_mim_extension() -> None:
+    """Put configs/ inside the package (tdn_plugin/.mim/configs) when a wheel
+    or sdist is built, as OpenMMLab packages do, so that a non-editable
+    install carries the configs (`tdn demo` finds them there); an editable
+    install reads them from the checkout."""
+    if not any(c in sys.argv for c in ('bdist_wheel', 'sdist', 'build')):
+        return
+    target = osp.join(here, 'tdn_plugin', '.mim', 'configs')
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(osp.join(here, 'configs'), target,
+                    ignore=shutil.ignore_patterns('__pycache__'))
+
+
+add_mim_extension()
+
 setup(
     name='tdn_plugin',
     version=version['__version__'],
@@ -21,6 +39,7 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(include=['tdn_plugin', 'tdn_plugin.*']),
     include_package_data=True,
+    package_data={'tdn_plugin': ['.mim/configs/**/*']},
     install_requires=[
         # torch first, CPU build on CPU machines (see README / Makefile)
         'torch>=1.13',
