@@ -1,102 +1,36 @@
 _base_ = [
-    '../_base_/models/gtdnet_r50.py', '../_base_/schedules/tdn_sgd_60e.py',
-    'mmaction::_base_/default_runtime.py'
+    '../tdn/tdn_imagenet-pretrained-r50_8xb8-5x1x8-60e_sthv1-rgb.py',
+    '../_base_/models/gtdnet_r50.py'
 ]
 
-custom_imports = dict(imports=['tdn_plugin'], allow_failed_imports=False)
-
-# Optimizer: MMAction2's default constructor (one lr / weight decay for every
-# parameter, the GTDMs' included), as in TDN's recipe; not TSM's constructor.
-num_segments = 8
+# GTDNet: the TDN config's data, recipe and test protocol, with MMAction2's
+# Recognizer2D, the ResNetGTD backbone and one frame per segment. Training
+# and single-clip testing sample like TSN (MMAction2's SampleFrames,
+# clip_len=1); a multi-clip test (Kinetics: 10 clips x 3 crops) keeps
+# TDNSampleFrames with frames_per_segment=1, i.e. 10 distinct, evenly spread
+# TSN samplings of the whole video (SampleFrames(num_clips=80) would make each
+# 8-frame view cover a tenth of the video instead).
 model = dict(
-    backbone=dict(num_segments=num_segments),
-    cls_head=dict(num_classes=174, num_segments=num_segments))
+    type='Recognizer2D',
+    backbone=dict(_delete_=True, **_base_.gtdnet_backbone))
 
-# MMAction2's data preparation (tools/data/sthv1): rawframes + lists
-dataset_type = 'RawframeDataset'
-data_root = 'data/sthv1/rawframes'
-ann_file_train = 'data/sthv1/sthv1_train_list_rawframes.txt'
-ann_file_val = 'data/sthv1/sthv1_val_list_rawframes.txt'
-ann_file_test = 'data/sthv1/sthv1_val_list_rawframes.txt'
 
-# left/right class pairs in MMAction2's sthv1 label order
-sthv1_flip_label_map = {2: 4, 4: 2, 30: 41, 41: 30, 52: 66, 66: 52}
-file_client_args = dict(io_backend='disk')
-# TSN sampling: one frame per segment (random in training, centre in test)
 train_pipeline = [
-    dict(
-        type='SampleFrames',
-        clip_len=1,
-        frame_interval=1,
-        num_clips=num_segments),
-    dict(type='RawFrameDecode', **file_client_args),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(
-        type='MultiScaleCrop',
-        input_size=224,
-        scales=(1, 0.875, 0.75, 0.66),
-        random_crop=False,
-        max_wh_scale_gap=1,
-        num_fixed_crops=13),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5, flip_label_map=sthv1_flip_label_map),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='SampleFrames', clip_len=1, frame_interval=1,
+         num_clips=t.num_segments)
+    if t.type == 'TDNSampleFrames' else t for t in _base_.train_pipeline
 ]
 val_pipeline = [
-    dict(
-        type='SampleFrames',
-        clip_len=1,
-        frame_interval=1,
-        num_clips=num_segments,
-        test_mode=True),
-    dict(type='RawFrameDecode', **file_client_args),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='SampleFrames', clip_len=1, frame_interval=1,
+         num_clips=t.num_segments, test_mode=True)
+    if t.type == 'TDNSampleFrames' else t for t in _base_.val_pipeline
 ]
-# 1 clip x centre crop 224 ("8x1x1"); for the 3-crop variant replace the
-# CenterCrop with dict(type='ThreeCrop', crop_size=256)
-test_pipeline = val_pipeline
-
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_train,
-        data_prefix=dict(img=data_root),
-        filename_tmpl='{:05}.jpg',
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        data_prefix=dict(img=data_root),
-        filename_tmpl='{:05}.jpg',
-        pipeline=val_pipeline,
-        test_mode=True))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_test,
-        data_prefix=dict(img=data_root),
-        filename_tmpl='{:05}.jpg',
-        pipeline=test_pipeline,
-        test_mode=True))
-
-val_evaluator = dict(type='AccMetric')
-test_evaluator = val_evaluator
-
-default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=3))
+test_pipeline = [
+    (dict(t, frames_per_segment=1) if t.get('num_clips', 1) > 1 else
+     dict(type='SampleFrames', clip_len=1, frame_interval=1,
+          num_clips=t.num_segments, test_mode=True))
+    if t.type == 'TDNSampleFrames' else t for t in _base_.test_pipeline
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
