@@ -1,7 +1,8 @@
 # TSM (MMAction2's Recognizer2D + ResNetTSM + TSMHead, unchanged) on the toy
 # motion set: T frames, 1/8 of the channels shifted one frame forward and
 # 1/8 back in every residual block.
-# Data, input size, depth and schedule: _base_/toy-motion.py.
+# Data, sampling (one frame per segment), input size, depth and schedule:
+# _base_/toy-motion.py.
 _base_ = ['./_base_/toy-motion.py']
 
 model = dict(
@@ -18,32 +19,3 @@ model = dict(
         spatial_type='avg',
         consensus=dict(type='AvgConsensus', dim=1),
         is_shift=True))
-
-# T frames, one from each of T equal segments (random in train, centre in
-# test)
-train_pipeline = [
-    dict(type='DecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=1,
-        frame_interval=1,
-        num_clips=_base_.num_segments),
-    dict(type='DecordDecode'),
-    *_base_.train_transforms
-]
-val_pipeline = [
-    dict(type='DecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=1,
-        frame_interval=1,
-        num_clips=_base_.num_segments,
-        test_mode=True),
-    dict(type='DecordDecode'),
-    *_base_.test_transforms
-]
-test_pipeline = val_pipeline
-
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -60,11 +60,31 @@ test_transforms = [
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs')
 ]
-# each model config puts its sampler in front: DecordInit, sampler,
-# DecordDecode + the transforms above
-train_pipeline = None
-val_pipeline = None
-test_pipeline = None
+# one frame from each of T equal segments (TSN sampling: random in train,
+# centre in test), for TSN, TSM and GTDNet; TDN puts its own sampler
+# (TDNSampleFrames, 5 consecutive frames per segment) in this place
+train_pipeline = [
+    dict(type='DecordInit'),
+    dict(
+        type='SampleFrames',
+        clip_len=1,
+        frame_interval=1,
+        num_clips=num_segments),
+    dict(type='DecordDecode'),
+    *train_transforms
+]
+val_pipeline = [
+    dict(type='DecordInit'),
+    dict(
+        type='SampleFrames',
+        clip_len=1,
+        frame_interval=1,
+        num_clips=num_segments,
+        test_mode=True),
+    dict(type='DecordDecode'),
+    *test_transforms
+]
+test_pipeline = val_pipeline
 
 batch_size = 16
 train_dataloader = dict(
