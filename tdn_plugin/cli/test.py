@@ -5,6 +5,7 @@ from .utils import (
     add_config_arguments,
     add_launcher_arguments,
     load_config,
+    release_distributed,
     set_launcher,
     set_work_dir,
 )
@@ -52,4 +53,5 @@ def main(args: argparse.Namespace) -> int:
     from tdn_plugin.utils.checks import load_checkpoint_strictly
     load_checkpoint_strictly(runner, args.checkpoint)
     runner.test()
+    release_distributed()
     return 0

@@ -5,6 +5,7 @@ from .utils import (
     add_config_arguments,
     add_launcher_arguments,
     load_config,
+    release_distributed,
     set_launcher,
     set_work_dir,
 )
@@ -77,4 +78,5 @@ def main(args: argparse.Namespace) -> int:
     else:
         runner = Runner.from_cfg(cfg)
     runner.train()
+    release_distributed()
     return 0

@@ -60,6 +60,18 @@ def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:
                                 osp.splitext(osp.basename(config))[0])
 
 
+def release_distributed() -> None:
+    """End the process group after a successful run. mmengine leaves it
+    open, and gloo threads still alive at interpreter exit can abort a rank
+    ("terminate called without an active exception") after the work is
+    done. All ranks meet first, so none tears down while another still
+    communicates; after an error nothing is done (a barrier could hang)."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def set_launcher(cfg: Config, launcher: str) -> None:
     """Distributed launch. Where there is no CUDA, unasked: gloo, and DDP
     over CPU modules (mmengine would pass device_ids=[LOCAL_RANK])."""
