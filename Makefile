@@ -1,16 +1,34 @@
-# Two commands do all the set-up on a fresh Python 3.11 machine:
-#   make demo   # creates .venv, installs, runs `tdn demo`
-#   make test   # creates .venv, installs, lints and runs the test suite
+# Two commands do all the set-up on a fresh machine with Python >= 3.10:
+#   make demo        # creates .venv, installs, runs `tdn demo`
+#   make test        # creates .venv, installs, lints and runs every test
+#   make test-fast   # the same without the slow end-to-end tests
+# PYTHON=/path/to/python3.X picks the interpreter (default: the first of
+# python3, python3.13 ... python3.10 that is >= 3.10).
 # On a CUDA machine use TORCH=torch (or a CUDA wheel of your choice).
-PYTHON ?= python3.11
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11 \
+	python3.10; do command -v $$p >/dev/null 2>&1 && $$p -c \
+	'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null && \
+	{ echo $$p; break; }; done)
 VENV ?= .venv
 TORCH ?= torch==2.13.0
 MMCV ?= lite
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint
+.PHONY: install demo test test-fast lint check-python
+
+check-python:
+	@test -n "$(PYTHON)" || { echo "make: no python3 >= 3.10 found;" \
+		"install one, or name it: make PYTHON=/path/to/python3.X"; exit 2; }
+	@command -v "$(PYTHON)" >/dev/null 2>&1 && "$(PYTHON)" --version \
+		>/dev/null 2>&1 || { echo "make: PYTHON=$(PYTHON) not found"; \
+		exit 2; }
+	@"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "make: $(PYTHON) is Python" \
+		"$$("$(PYTHON)" -c 'import platform; print(platform.python_version())');" \
+		"tdn_plugin needs >= 3.10 (make PYTHON=/path/to/python3.X)"; exit 2; }
 
 $(BIN)/tdn: setup.py
+	@$(MAKE) --no-print-directory check-python PYTHON="$(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
@@ -27,3 +45,6 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest -q tests
+
+test-fast: lint
+	$(BIN)/python -m pytest -q -m "not slow" tests

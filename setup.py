@@ -36,7 +36,7 @@ setup(
     long_description=long_description,
     long_description_content_type='text/markdown',
     license='Apache-2.0',
-    python_requires='>=3.9',
+    python_requires='>=3.10',
     packages=find_packages(include=['tdn_plugin', 'tdn_plugin.*']),
     include_package_data=True,
     package_data={'tdn_plugin': ['.mim/configs/**/*']},

@@ -48,8 +48,23 @@ def test_mmengine_checkpoint_loads_with_weights_only(trained_run):
     assert 'message_hub' in ckpt and 'optimizer' in ckpt
 
 
-def test_weights_only_is_not_switched_off():
+class _PlainObject:
+    """Harmless, but not tensor data: weights-only loading refuses it."""
+
+
+def test_weights_only_is_not_switched_off(tmp_path):
+    """After ``import tdn_plugin``, torch.load still defaults to weights-only
+    (an unlisted class is refused) and the real ``getattr`` is not on the
+    allow-list (only the stand-in that resolves HistoryBuffer methods)."""
+    import pickle
     assert os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD') is None
+    path = tmp_path / 'object.pth'
+    torch.save({'meta': _PlainObject()}, path)
+    with pytest.raises(pickle.UnpicklingError, match='_PlainObject'):
+        torch.load(path)
+    allowed = torch.serialization.get_safe_globals()
+    assert getattr not in allowed and os.system not in allowed
+    assert (compat.history_buffer_method, 'builtins.getattr') in allowed
 
 
 def test_code_in_a_checkpoint_is_refused_and_never_runs(tmp_path):

@@ -1,22 +1,41 @@
 import json
 
+import pytest
+
 from tdn_plugin.cli.main import main
 
 
+@pytest.mark.slow
 def test_benchmark_runs_side_by_side(tmp_path, capsys):
-    """Plumbing only (tiny sizes): every model, the ratio to TSM from the
-    same run, the data pipelines. Speed itself is not asserted here."""
+    """Plumbing only (tiny sizes): every model, each ratio computed from the
+    figures of the same run, the data pipelines over the number of videos
+    asked for. Speed itself is never asserted."""
     out = tmp_path / 'bench.json'
     assert main(['benchmark', '--size', '32', '--batch', '2',
                  '--train-batch', '1', '--repeats', '1',
                  '--pipeline-videos', '2', '--json', str(out)]) == 0
     result = json.loads(out.read_text())
-    names = {r['model'] for r in result['models']}
-    assert names == {'tdn', 'gtdnet', 'tsm', 'tsn'}
-    tdn = next(r for r in result['models'] if r['model'] == 'tdn')
-    assert tdn['frames_per_view'] == 40 and tdn['latency_ms'] > 0
-    assert tdn['latency_vs_tsm'] > 0 and tdn['train_step_ms'] > 0
+    rows = {r['model']: r for r in result['models']}
+    assert set(rows) == {'tdn', 'gtdnet', 'tsm', 'tsn'}
+    # frames per view, counted from the built models: T x 5 for TDN
+    assert {m: r['frames_per_view'] for m, r in rows.items()} == dict(
+        tdn=40, gtdnet=8, tsm=8, tsn=8)
+    for row in rows.values():
+        assert row['latency_ms'] > 0 and row['train_step_ms'] > 0
+        assert row['latency_vs_tsm'] == pytest.approx(
+            row['latency_ms'] / rows['tsm']['latency_ms'])
+        assert row['train_vs_tsm'] == pytest.approx(
+            row['train_step_ms'] / rows['tsm']['train_step_ms'])
+        assert row['throughput_clips_per_s'] > 0
+    assert result['settings']['pipeline_videos'] == 2
     pipes = {r['pipeline']: r for r in result['pipelines']}
-    assert pipes['tdn']['frames_per_clip'] == 40
-    assert pipes['tsn']['time_vs_tsn'] == 1.0
-    assert 'x TSM' in capsys.readouterr().out
+    assert {p: r['frames_per_clip'] for p, r in pipes.items()} == dict(
+        tdn=40, tsn=8)
+    for row in pipes.values():
+        assert row['ms_per_clip'] * row['clips_per_s'] == pytest.approx(
+            1000)
+        assert row['time_vs_tsn'] == pytest.approx(
+            row['ms_per_clip'] / pipes['tsn']['ms_per_clip'])
+    printed = capsys.readouterr().out
+    assert 'x TSM' in printed
+    assert f'{rows["tdn"]["latency_vs_tsm"]:.3f}' in printed
