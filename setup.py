@@ -60,7 +60,8 @@ setup(
         'full': ['mmcv>=2.0.0rc4,<2.2.0'],
         'tests': ['pytest>=7', 'ruff'],
     },
-    entry_points={'console_scripts': ['tdn=tdn_plugin.cli.main:main']},
+    py_modules=['tdn_plugin_cli'],
+    entry_points={'console_scripts': ['tdn=tdn_plugin_cli:main']},
     classifiers=[
         'Programming Language :: Python :: 3',
         'License :: OSI Approved :: Apache Software License',

@@ -1,15 +1,37 @@
 """tdn_plugin: Temporal Difference Networks (TDN) and GTDNet for MMAction2.
 
 ``custom_imports = dict(imports=['tdn_plugin'], allow_failed_imports=False)``
-in an MMAction2 config registers the plugin's models and transforms into
-MMAction2's registries. Importing the package first repairs the PyPI stack
-(see :mod:`tdn_plugin.compat`).
+in an MMAction2 config registers the plugin's models, transforms, datasets
+and hooks into MMAction2's registries: importing the package calls
+:func:`register_all_modules`, which first repairs the PyPI stack (see
+:mod:`tdn_plugin.compat`).
+
+The ``tdn`` command imports the package with the environment variable
+``TDN_PLUGIN_DEFER_REGISTRATION=1`` so that ``tdn --help`` needs neither
+torch nor MMAction2; it registers when a subcommand runs.
 """
-from . import compat
+import os
 
-compat.apply()
+from .version import __version__
 
-from . import datasets, engine, models  # noqa: E402,F401
-from .version import __version__  # noqa: E402
+__all__ = ['__version__', 'register_all_modules']
 
-__all__ = ['__version__']
+
+def register_all_modules() -> None:
+    """Register the plugin's modules into MMAction2's registries (once).
+
+    Raises:
+        MissingDependencyError: mmcv is not installed (one line naming what
+            to install).
+    """
+    from .utils.dependencies import require_mmcv
+    require_mmcv()
+    from . import compat
+    compat.apply()
+    from . import datasets, engine, models  # noqa: F401  registration
+    from .utils.config_path import register_config_scope
+    register_config_scope()
+
+
+if not os.environ.get('TDN_PLUGIN_DEFER_REGISTRATION'):
+    register_all_modules()

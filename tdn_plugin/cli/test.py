@@ -4,8 +4,10 @@ import argparse
 from .utils import (
     add_config_arguments,
     add_launcher_arguments,
+    build_runner,
     load_config,
     release_distributed,
+    require_data,
     set_launcher,
     set_work_dir,
 )
@@ -27,8 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     import os.path as osp
 
-    from mmengine.runner import Runner
-
     from tdn_plugin.utils.checks import check_config
     cfg = load_config(args.config, args.cfg_options)
     set_work_dir(cfg, args.work_dir, args.config)
@@ -36,6 +36,7 @@ def main(args: argparse.Namespace) -> int:
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'tdn test: checkpoint not found: {args.checkpoint}')
     check_config(cfg)
+    require_data(cfg, ['test'])
     cfg.load_from = None  # loaded strictly below, before any test work
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
@@ -49,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
                                                       evaluator]
         evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
         cfg.test_evaluator = evaluator
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg, args.verbose)
     from tdn_plugin.utils.checks import load_checkpoint_strictly
     load_checkpoint_strictly(runner, args.checkpoint)
     runner.test()

@@ -4,8 +4,10 @@ import argparse
 from .utils import (
     add_config_arguments,
     add_launcher_arguments,
+    build_runner,
     load_config,
     release_distributed,
+    require_data,
     set_launcher,
     set_work_dir,
 )
@@ -67,16 +69,11 @@ def merge_args(cfg, args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
-    from mmengine.runner import Runner
-
     from tdn_plugin.utils.checks import check_config
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     check_config(cfg)
-    if 'runner_type' in cfg:
-        from mmengine.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
+    require_data(cfg, ['train'] + (['val'] if cfg.get('val_cfg') else []))
+    runner = build_runner(cfg, args.verbose)
     runner.train()
     release_distributed()
     return 0

@@ -1,17 +1,37 @@
-"""Shared by the ``tdn`` subcommands: config loading and model building."""
+"""Shared by the ``tdn`` subcommands: config loading and model building.
+
+Nothing here imports mmengine, torch or MMAction2 at module level: ``tdn
+CMD --help`` must stay instant.
+"""
+from __future__ import annotations
+
 import argparse
 import os.path as osp
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
-from mmengine.config import Config, DictAction
+if TYPE_CHECKING:
+    from mmengine.config import Config
+
+
+class _ConfigOptions(argparse.Action):
+    """mmengine's DictAction (KEY=VALUE pairs), imported when used."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from mmengine.config import DictAction
+        DictAction(self.option_strings, self.dest)(parser, namespace, values,
+                                                   option_string)
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('config', help='MMAction2 config file')
+    parser.add_argument(
+        'config',
+        help='MMAction2 config: a file, configs/tdn/X.py (found in the '
+        'installed package when not in the current directory) or '
+        'tdn_plugin::tdn/X.py')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=_ConfigOptions,
         default={},
         help='override config settings, KEY=VALUE (e.g. '
         'model.cls_head.num_classes=10 train_dataloader.batch_size=4)')
@@ -26,21 +46,58 @@ def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Load a config, merge overrides, make the plugin and MMAction2's
-    registries current (a config need not import the plugin itself)."""
-    if not osp.isfile(path):
-        raise SystemExit(f'tdn: config file not found: {path}')
-    cfg = Config.fromfile(path)
+def load_config(name: str, cfg_options: Optional[dict] = None) -> Config:
+    """Load a config by name (see
+    :func:`tdn_plugin.utils.config_path.resolve_config`), merge overrides,
+    apply its ``bad_videos`` setting
+    (:func:`tdn_plugin.datasets.skip_bad_videos.wrap_bad_videos`), make the
+    plugin and MMAction2's registries current (a config need not import the
+    plugin itself)."""
+    import tdn_plugin
+    tdn_plugin.register_all_modules()
+    from mmengine.config import Config
+
+    from tdn_plugin.utils.config_path import resolve_config
+    cfg = Config.fromfile(resolve_config(name))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    from tdn_plugin.datasets.skip_bad_videos import wrap_bad_videos
+    wrap_bad_videos(cfg)
     from mmaction.utils import register_all_modules
-
-    import tdn_plugin  # noqa: F401  registers the plugin's modules
     register_all_modules(init_default_scope=False)
     from mmengine.registry import init_default_scope
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     return cfg
+
+
+def build_runner(cfg: Config, verbose: bool = False):
+    """mmengine's Runner for ``cfg`` (or ``runner_type``'s); unless
+    ``verbose``, without the environment and config dump on the console
+    (the work directory's log and config file keep them)."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+
+    def build():
+        if 'runner_type' in cfg:
+            return RUNNERS.build(cfg)
+        return Runner.from_cfg(cfg)
+
+    if verbose:
+        return build()
+    level = cfg.get('log_level', 'INFO')
+    cfg.log_level = 'WARNING'
+    runner = build()
+    for handler in runner.logger.handlers:
+        handler.setLevel(level)
+    cfg.log_level = level
+    return runner
+
+
+def require_data(cfg: Config, splits: Sequence[str]) -> None:
+    """One clear error (``train list not found: PATH``) before any work if
+    an annotation list of the splits a run reads is missing."""
+    from tdn_plugin.datasets.data_check import require_lists
+    require_lists(cfg, splits)
 
 
 def build_model(cfg: Config, pretrained: bool = False):

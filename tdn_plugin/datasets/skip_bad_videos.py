@@ -247,3 +247,43 @@ class SkipBadVideos:
         return (f'{type(self).__name__}(dataset={type(self.dataset).__name__}'
                 f', strict={self.strict}, test_mode={self.test_mode}, '
                 f'len={len(self)})')
+
+
+# The splits whose datasets :func:`wrap_bad_videos` wraps.
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def wrap_bad_videos(cfg) -> None:
+    """Apply a config's ``bad_videos`` setting: wrap the dataset of each
+    dataloader in :class:`SkipBadVideos` and add ``BadVideoHook``.
+
+    The shipped configs inherit ``bad_videos = dict(skip=True,
+    strict=False, max_consecutive=100)`` from ``configs/_base_/
+    bad_videos.py``, so a truncated, empty or missing video is skipped in
+    training and scored as a blank clip (and counted) in val/test. The
+    wrapping is done here, when a ``tdn`` command loads a config, so that
+    the configs keep their plain ``train_dataloader.dataset`` (and its
+    ``ann_file``, ``pipeline``... for overrides); the work directory's
+    config dump holds the wrapped datasets. A dataset that is already a
+    ``SkipBadVideos`` is left as it is; ``skip=False`` (or no
+    ``bad_videos``) changes nothing.
+
+    Args:
+        cfg (mmengine.Config): The config, changed in place.
+    """
+    policy = cfg.get('bad_videos')
+    if not policy or not policy.get('skip', True):
+        return
+    options = {k: policy[k] for k in ('strict', 'max_consecutive')
+               if k in policy}
+    for key in DATALOADERS:
+        loader = cfg.get(key)
+        dataset = loader.get('dataset') if loader else None
+        if not dataset or dataset.get('type') == 'SkipBadVideos':
+            continue
+        loader['dataset'] = dict(type='SkipBadVideos', dataset=dataset,
+                                 **options)
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(h.get('type') == 'BadVideoHook' for h in hooks):
+        hooks.append(dict(type='BadVideoHook'))
+    cfg.custom_hooks = hooks

@@ -1,6 +1,9 @@
 # TDN's Kinetics-400 recipe (release): SGD lr 0.02 for a batch of 128
 # (8 GPUs x 16), momentum 0.9, weight decay 1e-4 on every parameter,
 # grad-norm clip 20, no warm-up, lr x0.1 at epochs 50, 75, 90.
+# every recipe skips unreadable videos (see ../bad_videos.py)
+_base_ = ['../bad_videos.py']
+
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=100, val_begin=1, val_interval=5)
 val_cfg = dict(type='ValLoop')

@@ -2,6 +2,9 @@
 # (8 GPUs x 8), momentum 0.9, weight decay 5e-4 on every parameter (no
 # fc_lr5, no bias/BN special case), grad-norm clip 20, no warm-up,
 # lr x0.1 at epochs 30, 45, 55.
+# every recipe skips unreadable videos (see ../bad_videos.py)
+_base_ = ['../bad_videos.py']
+
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=60, val_begin=1, val_interval=1)
 val_cfg = dict(type='ValLoop')

@@ -10,7 +10,11 @@
 # and cosine decay. The toy classes come in time-reversed pairs (moving
 # right / left, ...): no horizontal flip (it would swap left and right) and
 # no augmentation that changes the order of frames.
-_base_ = ['mmaction::_base_/default_runtime.py']
+# unreadable videos are skipped (train) and counted (val/test): see
+# configs/_base_/bad_videos.py
+_base_ = [
+    'mmaction::_base_/default_runtime.py', '../../_base_/bad_videos.py'
+]
 
 custom_imports = dict(imports=['tdn_plugin'], allow_failed_imports=False)
 
