@@ -65,6 +65,20 @@ def test_mmaction_own_tools_run_plugin_config(tiny_config, trained_run,
     assert osp.isfile(tmp_path / 'train' / 'epoch_1.pth')
 
 
-def test_missing_config_is_a_clear_error(tmp_path):
-    with pytest.raises(SystemExit, match='config file not found'):
-        main(['train', str(tmp_path / 'nope.py')])
+def test_missing_config_is_a_clear_error(tmp_path, capsys):
+    from tdn_plugin.cli.main import run
+    assert run(['train', str(tmp_path / 'nope.py')]) == 1
+    err = capsys.readouterr().err
+    assert err == f'tdn train: config file not found: {tmp_path}/nope.py' \
+        f' (nor in the packaged configs, {osp.abspath("configs")})\n'
+
+
+def test_missing_train_list_is_one_line(tmp_path, capsys):
+    from tdn_plugin.cli.main import run
+    assert run(['train', 'configs/demo/tdn_toy-motion.py', '--work-dir',
+                str(tmp_path), '--cfg-options',
+                f'train_dataloader.dataset.ann_file={tmp_path}/no.txt']) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f'tdn train: train list not found: {tmp_path}'
+                          '/no.txt')
+    assert err.count('\n') == 1
