@@ -11,7 +11,9 @@ The ``tdn`` command imports the package with the environment variable
 torch nor MMAction2; it registers when a subcommand runs.
 """
 import os
+import sys
 
+from .utils.dependencies import MissingDependencyError
 from .version import __version__
 
 __all__ = ['__version__', 'register_all_modules']
@@ -33,5 +35,17 @@ def register_all_modules() -> None:
     register_config_scope()
 
 
+def _running_as_main() -> bool:
+    """``python -m tdn_plugin``: the package is imported while its module
+    is looked for, when ``sys.argv[0]`` is still ``'-m'``."""
+    return sys.argv[:1] == ['-m']
+
+
 if not os.environ.get('TDN_PLUGIN_DEFER_REGISTRATION'):
-    register_all_modules()
+    try:
+        register_all_modules()
+    except MissingDependencyError:
+        # without mmcv, `python -m tdn_plugin` still gives its help and,
+        # for a command, the one line naming what to install
+        if not _running_as_main():
+            raise

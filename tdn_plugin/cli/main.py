@@ -90,10 +90,11 @@ def build_parser(
     sub.required = True
     for name in COMMANDS:
         p = sub.add_parser(name, help=HELP[name], description=HELP[name])
-        p.add_argument('--verbose', action='store_true',
-                       default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         if commands is None or name in commands:
             _module(name).add_arguments(p)
+        if '--verbose' not in p._option_string_actions:  # unless its own
+            p.add_argument('--verbose', action='store_true',
+                           default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
