@@ -100,6 +100,7 @@ def test_demo_unknown_model_is_an_error(tmp_path, capsys):
     assert 'unknown model' in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_quick_end_to_end(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # the default data dir is under the cwd
     work_dir = tmp_path / 'demo'
@@ -131,6 +132,7 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch, capsys):
     assert 'demo models: tdn' in out
 
 
+@pytest.mark.slow
 def test_demo_reuses_data_and_writes_markdown(tmp_path, capsys):
     """A second --quick run on the same data with one model: no new data,
     the markdown table (as for docs/ablation.md)."""

@@ -35,6 +35,7 @@ def test_test_runs_and_dumps(tiny_config, trained_run, tmp_path):
     assert results[0]['view_scores'].shape == (1, 2)
 
 
+@pytest.mark.slow
 def test_resume_continues_from_checkpoint(tiny_config, trained_run, tmp_path):
     assert main(['train', tiny_config, '--work-dir', str(tmp_path),
                  '--resume', str(trained_run / 'epoch_1.pth')]) == 0
@@ -42,6 +43,7 @@ def test_resume_continues_from_checkpoint(tiny_config, trained_run, tmp_path):
     assert not osp.isfile(tmp_path / 'epoch_1.pth')
 
 
+@pytest.mark.slow
 def test_mmaction_own_tools_run_plugin_config(tiny_config, trained_run,
                                               tmp_path):
     """MMAction2's tools (shipped in its wheel) with custom_imports only."""

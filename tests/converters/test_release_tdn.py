@@ -110,7 +110,10 @@ def eval_outputs(tmp_path, depth, segments, dtype):
     return (features, expected), (out[0].pred_score, logits.softmax(-1)[0])
 
 
-@pytest.mark.parametrize('depth,segments', [(50, 8), (50, 16), (101, 8)])
+@pytest.mark.parametrize('depth,segments', [
+    (50, 8),
+    pytest.param(50, 16, marks=pytest.mark.slow),
+    pytest.param(101, 8, marks=pytest.mark.slow)])
 def test_converted_release_gives_the_release_outputs(tmp_path, depth,
                                                      segments):
     features, scores = eval_outputs(tmp_path, depth, segments, torch.float64)
