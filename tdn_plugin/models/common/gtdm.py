@@ -186,13 +186,14 @@ class GlobalTemporalDifferenceModule(TemporalModule):
     segments are alike has ``d = 0`` and passes unchanged.
 
     Initialisation (:meth:`init_weights`): reduction conv PyTorch's default,
-    its norm's own reset (BN: weight 1 / bias 0), aggregation scorer zero (temporal mean), attention
-    projections identity, and the last projection ``W_e`` (a linear map for
-    ``'gate'``, a 1x1 conv for ``'map'``, both without bias) **zero**, so the
-    module is the identity at initialisation and an ImageNet backbone computes
-    its ImageNet features. ``W_e`` receives gradient from the first step; the
-    parameters before it from the second on (nothing else is zero, so no
-    gradient path is blocked).
+    its norm's own reset (BN: weight 1 / bias 0), aggregation scorer zero
+    (temporal mean), attention projections identity, and the last
+    projection ``W_e`` (a linear map for ``'gate'``, a 1x1 conv for
+    ``'map'``, both without bias) **zero**, so the module is the identity at
+    initialisation and an ImageNet backbone computes its ImageNet features.
+    ``W_e`` receives gradient from the first step; the parameters before it
+    from the second on (nothing else is zero, so no gradient path is
+    blocked).
 
     Args:
         channels (int): Channels C of the block's features.
