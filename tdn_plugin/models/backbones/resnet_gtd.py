@@ -2,7 +2,6 @@
 from collections import OrderedDict
 from typing import Optional, Sequence
 
-import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 
@@ -30,15 +29,26 @@ class ResNetGTD(TemporalResNet):
       TSM's shift) for the *local* variation between neighbouring segments,
       which the global module does not see.
 
-    Input: the (N*T, 3, H, W) frames that ``Recognizer2D`` hands a 2D backbone
-    (one frame per segment, ``SampleFrames(clip_len=1, num_clips=T)``),
-    segment-major within each view. Output: (N*T, C, H/32, W/32), one feature
-    map per segment, for MMAction2's ``TSMHead(num_segments=T)``.
+    By design GTDNet reads one frame per segment, so it cannot see motion
+    *between consecutive frames* (faster than a segment). With
+    ``with_short_term_tdm=True`` it reads F = 5 consecutive frames per
+    segment, as TDN does (``TDNSampleFrames`` and ``TDNRecognizer``), and adds
+    `TDN <https://arxiv.org/abs/2012.10071>`_'s short-term TDM at the stem
+    and after res2 (composed by :class:`TemporalResNet`, exactly as in
+    ``ResNetTDN``).
+
+    Norm layers, the GTDMs' included, come from the backbone's ``norm_cfg``.
+
+    Input: the (N*T*F, 3, H, W) frames that ``Recognizer2D`` hands a 2D
+    backbone (F = 1 by default: ``SampleFrames(clip_len=1, num_clips=T)``),
+    segment-major within each view; ``frames_per_view = T * F``. Output:
+    (N*T, C, H/32, W/32), one feature map per segment, for MMAction2's
+    ``TSMHead(num_segments=T)``.
 
     At initialisation every GTDM is the identity, so with
-    ``with_temporal_conv=False`` the backbone computes exactly the plain
-    ResNet's function of the same weights (with it, the plain ResNet with
-    TSM's shift after each res3-res5 block's first conv).
+    ``with_temporal_conv=False`` (and no S-TDM) the backbone computes exactly
+    the plain ResNet's function of the same weights (with it, the plain
+    ResNet with TSM's shift after each res3-res5 block's first conv).
 
     Args:
         depth (int): ResNet depth, 18, 34, 50 or 101.
@@ -66,8 +76,18 @@ class ResNetGTD(TemporalResNet):
             GTDM. Defaults to True.
         shift_div (int): Temporal conv's shift fraction ``1 / shift_div``.
             Defaults to 8.
-        **kwargs: Arguments of :class:`mmaction.models.ResNet`
-            (``norm_eval``, ``frozen_stages``, ``partial_bn``, ``with_cp``,
+        with_short_term_tdm (bool): Add TDN's short-term TDM (reads F
+            consecutive frames per segment). Defaults to False.
+        frames_per_segment (int, optional): Consecutive frames F per segment;
+            the centre one, ``F // 2``, feeds the appearance path. Defaults to
+            None: 5 with the S-TDM, else 1.
+        fusion_weights (Sequence[float], optional): S-TDM fusion ``(a, b)``.
+            Defaults to None, the release's rule
+            (:func:`~tdn_plugin.models.common.release_fusion_weights`).
+        **kwargs: ``fast_inference`` (the speed-only inference switch,
+            defaults to True) of :class:`TemporalResNet`, and arguments of
+            :class:`mmaction.models.ResNet` (``norm_cfg``, ``norm_eval``,
+            ``frozen_stages``, ``partial_bn``, ``with_cp``,
             ``torchvision_pretrain``...).
     """
 
@@ -83,13 +103,11 @@ class ResNetGTD(TemporalResNet):
                  with_gtdm: bool = True,
                  with_temporal_conv: bool = True,
                  shift_div: int = 8,
+                 with_short_term_tdm: bool = False,
+                 frames_per_segment: Optional[int] = None,
+                 fusion_weights: Optional[Sequence[float]] = None,
                  **kwargs) -> None:
-        super().__init__(
-            depth,
-            num_segments=num_segments,
-            temporal_stages=gtdm_stages,
-            pretrained=pretrained,
-            **kwargs)
+        # read by make_temporal_module, which super().__init__() calls
         self.reduction = reduction
         self.aggregation = aggregation
         self.attention = attention
@@ -97,10 +115,21 @@ class ResNetGTD(TemporalResNet):
         self.with_gtdm = with_gtdm
         self.with_temporal_conv = with_temporal_conv
         self.shift_div = shift_div
-        self.wrap_blocks()
+        if frames_per_segment is None:
+            frames_per_segment = 5 if with_short_term_tdm else 1
+        super().__init__(
+            depth,
+            num_segments=num_segments,
+            temporal_stages=gtdm_stages,
+            pretrained=pretrained,
+            frames_per_segment=frames_per_segment,
+            with_short_term_tdm=with_short_term_tdm,
+            fusion_weights=fusion_weights,
+            **kwargs)
 
     def make_temporal_module(self, channels: int,
                              stage: int) -> Optional[nn.Module]:
+        """GTDM then temporal conv, each where enabled."""
         parts = OrderedDict()
         if self.with_gtdm:
             parts['gtdm'] = GlobalTemporalDifferenceModule(
@@ -109,17 +138,9 @@ class ResNetGTD(TemporalResNet):
                 reduction=self.reduction,
                 aggregation=self.aggregation,
                 attention=self.attention,
-                enhancement=self.enhancement)
+                enhancement=self.enhancement,
+                norm_cfg=self.norm_cfg)
         if self.with_temporal_conv:
             parts['temporal_conv'] = TemporalConvShift(
                 channels, self.num_segments, shift_div=self.shift_div)
         return nn.Sequential(parts) if parts else None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(N*T, 3, H, W) frames -> (N*T, C, H/32, W/32) features."""
-        if x.dim() != 4 or x.shape[0] % self.num_segments:
-            raise ValueError(
-                f'ResNetGTD(num_segments={self.num_segments}) needs an input '
-                f'of (N*{self.num_segments}, 3, H, W), one frame per '
-                f'segment; got {tuple(x.shape)}')
-        return super().forward(x)

@@ -19,6 +19,7 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+from mmcv.cnn import build_norm_layer
 
 from .temporal_block import TemporalModule
 
@@ -185,13 +186,14 @@ class GlobalTemporalDifferenceModule(TemporalModule):
     segments are alike has ``d = 0`` and passes unchanged.
 
     Initialisation (:meth:`init_weights`): reduction conv PyTorch's default,
-    BN weight 1 / bias 0, aggregation scorer zero (temporal mean), attention
-    projections identity, and the last projection ``W_e`` (a linear map for
-    ``'gate'``, a 1x1 conv for ``'map'``, both without bias) **zero**, so the
-    module is the identity at initialisation and an ImageNet backbone computes
-    its ImageNet features. ``W_e`` receives gradient from the first step; the
-    parameters before it from the second on (nothing else is zero, so no
-    gradient path is blocked).
+    its norm's own reset (BN: weight 1 / bias 0), aggregation scorer zero
+    (temporal mean), attention projections identity, and the last
+    projection ``W_e`` (a linear map for ``'gate'``, a 1x1 conv for
+    ``'map'``, both without bias) **zero**, so the module is the identity at
+    initialisation and an ImageNet backbone computes its ImageNet features.
+    ``W_e`` receives gradient from the first step; the parameters before it
+    from the second on (nothing else is zero, so no gradient path is
+    blocked).
 
     Args:
         channels (int): Channels C of the block's features.
@@ -207,6 +209,9 @@ class GlobalTemporalDifferenceModule(TemporalModule):
             ``'gate'`` (per-segment channel gate from the difference vectors)
             or ``'map'`` (per-pixel residual from the difference maps).
             Defaults to ``'gate'``.
+        norm_cfg (dict): Config of the norm after the channel reduction
+            (injected by the backbone from its own ``norm_cfg``). Defaults to
+            ``dict(type='BN2d', requires_grad=True)``.
     """
 
     def __init__(self,
@@ -215,7 +220,9 @@ class GlobalTemporalDifferenceModule(TemporalModule):
                  reduction: int = 8,
                  aggregation: str = 'attention',
                  attention: str = 'channel',
-                 enhancement: str = 'gate') -> None:
+                 enhancement: str = 'gate',
+                 norm_cfg: dict = dict(type='BN2d',
+                                       requires_grad=True)) -> None:
         super().__init__()
         _check_choice('enhancement', enhancement, ENHANCEMENTS)
         if reduction < 1:
@@ -226,7 +233,7 @@ class GlobalTemporalDifferenceModule(TemporalModule):
         mid = max(channels // reduction, 1)
         self.mid_channels = mid
         self.reduce = nn.Conv2d(channels, mid, 1, bias=False)
-        self.reduce_bn = nn.BatchNorm2d(mid)
+        self.reduce_bn = build_norm_layer(norm_cfg, mid)[1]
         self.aggregation = GlobalAggregation(mid, aggregation)
         self.attention = GlobalDifferenceAttention(mid, attention)
         if enhancement == 'gate':

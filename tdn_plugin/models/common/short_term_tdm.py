@@ -1,13 +1,21 @@
 """Short-term temporal difference module (S-TDM) of TDN."""
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 
+from .fast_inference import FastInferenceMixin
 
-class ShortTermTDM(nn.Module):
+
+def release_fusion_weights(num_segments: int) -> Tuple[float, float]:
+    """The release's fixed S-TDM fusion weights: (0.5, 0.5) at T = 8, else
+    (0.75, 0.25), which the 16-segment checkpoints were trained with."""
+    return (0.5, 0.5) if num_segments == 8 else (0.75, 0.25)
+
+
+class ShortTermTDM(FastInferenceMixin, nn.Module):
     """Short-term TDM: appearance enriched with the motion of a segment's
     consecutive frames, at the stem and after res2.
 
@@ -16,7 +24,12 @@ class ShortTermTDM(nn.Module):
     differences of a segment's consecutive frames, stacked on channels,
     go through a half-resolution stem (avgpool 2 -> conv 7x7/2 -> BN -> ReLU
     -> maxpool 3x3/2) and a second copy of res2. Each output is fused into the
-    appearance path with fixed weights, ``x = a * x + b * up(motion)``.
+    appearance path with fixed weights, ``x = a * x + b * up(motion)``
+    (:meth:`fuse`, ``up`` the nearest upsampling to x's size).
+
+    With ``fast_inference`` (:mod:`.fast_inference`) and autograd off, an
+    exact x2 upsampling is never materialised: the fusion is one ``lerp``
+    over a broadcasting view, the same function.
 
     Args:
         res_layer (nn.Module): The motion path's res2 (a copy of the
@@ -25,7 +38,12 @@ class ShortTermTDM(nn.Module):
             Defaults to 5.
         fusion_weights (Sequence[float]): ``(a, b)``. Defaults to (0.5, 0.5).
         stem_channels (int): Stem width. Defaults to 64.
-        conv_cfg, norm_cfg, act_cfg (dict): The stem's ConvModule configs.
+        conv_cfg (dict): The stem's conv config (injected by the backbone).
+            Defaults to ``dict(type='Conv')``.
+        norm_cfg (dict): The stem's norm config (injected by the backbone).
+            Defaults to ``dict(type='BN2d', requires_grad=True)``.
+        act_cfg (dict): The stem's activation config (injected by the
+            backbone). Defaults to ``dict(type='ReLU', inplace=True)``.
     """
 
     def __init__(self,
@@ -80,12 +98,13 @@ class ShortTermTDM(nn.Module):
     def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """``a * x + b * up(motion)``, nearest upsampling to x's size."""
         a, b = self.fusion_weights
-        n, c, h, w = motion.shape
-        if a + b == 1 and x.shape[-2:] == (2 * h, 2 * w) and \
-                x.is_contiguous() and motion.is_contiguous():
-            # x2 nearest upsampling by broadcasting, never materialised:
-            # b * up(motion) + a * x in one pass
-            out = torch.lerp(motion.view(n, c, h, 1, w, 1),
-                             x.view(n, c, h, 2, w, 2), a)
-            return out.view_as(x)
+        if self.use_fast_path:
+            n, c, h, w = motion.shape
+            if a + b == 1 and x.shape[-2:] == (2 * h, 2 * w) and \
+                    x.is_contiguous() and motion.is_contiguous():
+                # x2 nearest upsampling by broadcasting, never materialised:
+                # b * up(motion) + a * x in one pass
+                out = torch.lerp(motion.view(n, c, h, 1, w, 1),
+                                 x.view(n, c, h, 2, w, 2), a)
+                return out.view_as(x)
         return a * x + b * F.interpolate(motion, size=x.shape[-2:])

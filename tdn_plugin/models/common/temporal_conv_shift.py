@@ -1,11 +1,13 @@
 """Learnable temporal shift: a depthwise temporal conv initialised as TSM."""
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
+from .fast_inference import FastInferenceMixin
 from .temporal_block import TemporalModule
 
 
-class TemporalConvShift(TemporalModule):
+class TemporalConvShift(FastInferenceMixin, TemporalModule):
     """Depthwise 1-D convolution over time, initialised to a temporal shift.
 
     TDN (`arXiv:2012.10071 <https://arxiv.org/abs/2012.10071>`_) places it
@@ -13,7 +15,13 @@ class TemporalConvShift(TemporalModule):
     at the clip borders, no bias. At initialisation the first ``c // 8``
     channels take the next segment, the next ``c // 8`` the previous segment,
     the rest themselves; the kernel is then learned. The weight has
-    ``nn.Conv1d``'s layout ``(C, 1, 3)``.
+    ``nn.Conv1d``'s layout ``(C, 1, 3)``::
+
+        y[t] = k0 * x[t - 1] + k1 * x[t] + k2 * x[t + 1]   (x = 0 outside)
+
+    With ``fast_inference`` (:mod:`.fast_inference`) and autograd off, the
+    three products are accumulated in place into one output, without the
+    zero-padded copy of x: the same function.
 
     Args:
         channels (int): Number of channels C.
@@ -42,9 +50,12 @@ class TemporalConvShift(TemporalModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         nt, c, h, w = x.shape
         x = x.view(-1, self.num_segments, c, h, w)  # (N, T, C, h, w)
-        k = self.weight.squeeze(1).t().reshape(3, 1, 1, c, 1, 1)  # (3, C)
-        # y[t] = k0 * x[t - 1] + k1 * x[t] + k2 * x[t + 1], zero outside
-        out = x * k[1]
-        out[:, 1:].addcmul_(x[:, :-1], k[0])
-        out[:, :-1].addcmul_(x[:, 1:], k[2])
+        k0, k1, k2 = self.weight.view(c, 3).t().reshape(3, 1, 1, c, 1, 1)
+        if self.use_fast_path:
+            out = x * k1
+            out[:, 1:].addcmul_(x[:, :-1], k0)
+            out[:, :-1].addcmul_(x[:, 1:], k2)
+            return out.view(nt, c, h, w)
+        padded = F.pad(x, (0, 0, 0, 0, 0, 0, 1, 1))  # zeros at t = -1, T
+        out = k0 * padded[:, :-2] + k1 * x + k2 * padded[:, 2:]
         return out.view(nt, c, h, w)

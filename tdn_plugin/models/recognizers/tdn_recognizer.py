@@ -10,19 +10,23 @@ class TDNRecognizer(Recognizer2D):
     """Recognizer for backbones that read F consecutive frames per segment
     (``ResNetTDN``), built on MMAction2's ``Recognizer2D``.
 
-    A view is ``T * F`` frames (``backbone.num_segments *
-    backbone.frames_per_segment``); a sample may hold several views (clips x
-    crops), which the head's ``average_clips`` combines. Before any work the
-    recognizer checks that the pipeline's frames fit the backbone, and
-    ``test_cfg.max_testing_views`` counts whole views, never splitting one.
-    Backbones without ``frames_per_segment`` read one frame per segment.
+    `TDN: Temporal Difference Networks for Efficient Action Recognition
+    <https://arxiv.org/abs/2012.10071>`_. A view is ``T * F`` frames, the
+    backbone's ``frames_per_view`` (``ResNetTDN``, ``ResNetGTD``); a sample
+    may hold several views (clips x crops), which the head's
+    ``average_clips`` combines. Before any work the recognizer checks that the
+    pipeline's frames fit the backbone, and ``test_cfg.max_testing_views``
+    counts whole views, never splitting one. Other backbones read one frame
+    per segment (``num_segments`` frames per view, else 1).
     """
 
     @property
     def frames_per_view(self) -> int:
+        """The backbone's frames per view (see the class docstring)."""
         backbone = self.backbone
-        return (getattr(backbone, 'num_segments', 1) *
-                getattr(backbone, 'frames_per_segment', 1))
+        if hasattr(backbone, 'frames_per_view'):
+            return backbone.frames_per_view
+        return getattr(backbone, 'num_segments', 1)
 
     def check_frames(self, inputs: torch.Tensor) -> int:
         """Number of views in ``inputs`` (N, views * T * F, 3, H, W)."""

@@ -243,3 +243,84 @@ def test_config_builds_and_steps(config):
         results = model.test_step(batch(2))  # 2 views (e.g. 2 crops)
     assert len(results) == 1
     assert results[0].pred_score.shape == (num_classes, )
+
+
+def test_short_term_option_sees_consecutive_frames():
+    """One frame per segment cannot see motion inside a segment; with the
+    S-TDM (F = 5 frames per segment) a change of a non-centre frame
+    changes the features."""
+    t = 4
+    with_stdm = build(18, t, with_short_term_tdm=True).eval()
+    centre_only = build(18, t, frames_per_segment=5).eval()
+    assert with_stdm.frames_per_view == centre_only.frames_per_view == 5 * t
+    assert centre_only.short_term_tdm is None
+    x = torch.randn(2 * 5 * t, 3, 64, 64)
+    moved = x.clone()
+    moved[5 * 1 + 3] += 1.0  # segment 1, frame 3 (centre is frame 2)
+    with torch.no_grad():
+        assert with_stdm(x).shape == (2 * t, 512, 2, 2)
+        assert not torch.allclose(with_stdm(moved), with_stdm(x))
+        assert torch.equal(centre_only(moved), centre_only(x))
+        # and the centre-frame model is the one-frame model on x[2::5]
+        one_frame = build(18, t).eval()
+        one_frame.load_state_dict(centre_only.state_dict())
+        torch.testing.assert_close(centre_only(x), one_frame(x[2::5]))
+
+
+def test_short_term_option_is_tdns_s_tdm():
+    """The same module, composed the same way: the S-TDM adds to GTDNet
+    exactly the parameters it adds to TDN."""
+    from tdn_plugin.models.backbones import ResNetTDN
+    from tdn_plugin.models.common import ShortTermTDM
+
+    def params(m):
+        return sum(p.numel() for p in m.parameters())
+
+    gtd = ResNetGTD(18, with_short_term_tdm=True)
+    assert type(gtd.short_term_tdm) is ShortTermTDM
+    assert gtd.short_term_tdm.fusion_weights == (0.5, 0.5)
+    tdn_extra = params(ResNetTDN(18)) - params(
+        ResNetTDN(18, with_short_term_tdm=False))
+    assert params(gtd) - params(ResNetGTD(18)) == tdn_extra > 0
+
+
+def test_short_term_option_takes_imagenet_weights(tmp_path):
+    torch.manual_seed(0)
+    source = ResNet(18)
+    source.init_weights()
+    path = tmp_path / 'resnet18_torchvision.pth'
+    state_dict = torchvision_state_dict(source)
+    torch.save(state_dict, path)
+    model = build(18, 4, pretrained=str(path), with_short_term_tdm=True)
+    stem = model.short_term_tdm.stem.conv.weight
+    assert stem.shape[1] == 12
+    torch.testing.assert_close(
+        stem, state_dict['conv1.weight'].mean(1, keepdim=True).expand_as(stem))
+    torch.testing.assert_close(
+        model.short_term_tdm.res_layer[1].conv2.conv.weight,
+        state_dict['layer1.1.conv2.weight'])
+
+
+def test_short_term_option_in_tdn_recognizer():
+    from mmaction.registry import MODELS
+    from mmaction.structures import ActionDataSample
+    from mmaction.utils import register_all_modules
+
+    register_all_modules()
+    t = 4
+    model = MODELS.build(dict(
+        type='TDNRecognizer',
+        backbone=dict(type='ResNetGTD', depth=18, num_segments=t,
+                      with_short_term_tdm=True),
+        cls_head=dict(type='TSMHead', num_classes=3, in_channels=512,
+                      num_segments=t, is_shift=True, average_clips='prob'),
+        data_preprocessor=dict(type='ActionDataPreprocessor',
+                               format_shape='NCHW')))
+    model.init_weights()
+    assert model.frames_per_view == 5 * t
+    model.eval()
+    frames = torch.randint(0, 256, (2 * 5 * t, 3, 32, 32), dtype=torch.uint8)
+    with torch.no_grad():
+        out = model.test_step(dict(inputs=[frames],
+                                   data_samples=[ActionDataSample()]))
+    assert out[0].pred_score.shape == (3, )

@@ -1,0 +1,100 @@
+"""The speed-only inference paths compute the plain paths' function."""
+import pytest
+import torch
+from mmaction.models.backbones.resnet import BasicBlock, make_res_layer
+
+from tdn_plugin.models.common import (
+    FastInferenceMixin,
+    LongTermTDM,
+    ShortTermTDM,
+    TemporalConvShift,
+    set_fast_inference,
+)
+
+
+def randomised(module):
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.normal_(0, 0.3)
+        for name, b in module.named_buffers():
+            if name.endswith('running_var'):
+                b.uniform_(0.5, 1.5)
+            elif name.endswith('running_mean'):
+                b.normal_(0, 0.1)
+    return module.double().eval()
+
+
+def both_paths(module, *inputs, method='forward'):
+    """(fast, plain) outputs, autograd off for both."""
+    call = getattr(module, method)
+    with torch.no_grad():
+        module.fast_inference = True
+        fast = call(*[x.clone() for x in inputs])
+        module.fast_inference = False
+        plain = call(*[x.clone() for x in inputs])
+    module.fast_inference = True
+    return fast, plain
+
+
+@pytest.mark.parametrize('size', [7, 6, 1])
+def test_long_term_tdm(size):
+    m = randomised(LongTermTDM(64, 4, reduction=8))
+    x = torch.randn(8, 64, size, size, dtype=torch.float64)
+    fast, plain = both_paths(m, x)
+    torch.testing.assert_close(fast, plain, rtol=0, atol=1e-13)
+
+
+def test_temporal_conv_shift():
+    m = randomised(TemporalConvShift(32, 4))
+    x = torch.randn(8, 32, 5, 3, dtype=torch.float64)
+    fast, plain = both_paths(m, x)
+    torch.testing.assert_close(fast, plain, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize('weights', [(0.5, 0.5), (0.75, 0.25), (0.6, 0.6)])
+@pytest.mark.parametrize('size', [16, 15])
+def test_short_term_tdm_fusion(weights, size):
+    res = make_res_layer(BasicBlock, 64, 64, 1)
+    m = ShortTermTDM(res, fusion_weights=weights).double().eval()
+    x = torch.randn(3, 64, size, size, dtype=torch.float64)
+    motion = torch.randn(3, 64, (size + 1) // 2, (size + 1) // 2,
+                         dtype=torch.float64)
+    fast, plain = both_paths(m, x, motion, method='fuse')
+    torch.testing.assert_close(fast, plain, rtol=0, atol=1e-14)
+    # the plain path is the paper's: a * x + b * nearest-up(motion)
+    rows = torch.arange(size) * motion.shape[-1] // size
+    up = motion[:, :, rows][..., rows]
+    torch.testing.assert_close(plain, weights[0] * x + weights[1] * up)
+
+
+def test_switch_conditions(monkeypatch):
+    m = TemporalConvShift(8, 2)
+    assert isinstance(m, FastInferenceMixin) and m.fast_inference
+    assert not m.use_fast_path  # autograd on: training and Grad-CAM
+    with torch.no_grad():
+        assert m.use_fast_path
+        m.fast_inference = False
+        assert not m.use_fast_path
+        m.fast_inference = True
+        monkeypatch.setattr(torch.onnx, 'is_in_onnx_export', lambda: True)
+        assert not m.use_fast_path  # exported graphs are the plain path
+
+
+def test_set_fast_inference_reaches_every_module():
+    model = torch.nn.Sequential(TemporalConvShift(8, 2), LongTermTDM(32, 2),
+                                torch.nn.ReLU())
+    assert set_fast_inference(model, False) == 2
+    assert not model[0].fast_inference and not model[1].fast_inference
+
+
+def test_with_autograd_the_plain_path_runs():
+    """Training (and Grad-CAM in eval mode) records the plain path, whatever
+    the switch says."""
+    m = randomised(LongTermTDM(32, 4, reduction=4))
+    x = torch.randn(8, 32, 4, 4, dtype=torch.float64, requires_grad=True)
+    out = m(x)
+    out.sum().backward()
+    assert x.grad is not None and out.grad_fn is not None
+    _, plain = both_paths(m, x.detach())
+    assert torch.equal(out.detach(), plain)
