@@ -39,7 +39,9 @@ def _set_clips(transform: dict, clips: int) -> dict:
     kind = transform.get('type')
     transform = dict(transform, test_mode=True)
     if kind == 'TDNSampleFrames':
-        transform['num_clips'] = clips
+        transform.pop('num_clips', None)  # 1 by default
+        if clips > 1:
+            transform['num_clips'] = clips
         return transform
     if kind == 'SampleFrames':
         transform.pop('twice_sample', None)
@@ -61,11 +63,12 @@ def set_test_views(cfg, views: str):
     """Rewrite ``cfg``'s test pipeline for a test protocol, in place.
 
     The frame sampler gets the protocol's clips; the crop step
-    (``CenterCrop``/``ThreeCrop``/``TenCrop``) becomes the protocol's, at
-    the same crop size. A pipeline without a crop whose last resize is a
-    fixed square (the whole frame squeezed to ``S x S``) keeps it for
-    ``1x1``; for three crops its resize becomes "short side to S" followed
-    by ``ThreeCrop(S)``, as in the release.
+    (``CenterCrop``/``ThreeCrop``/``TenCrop``) becomes the protocol's.
+    ``CenterCrop`` keeps the crop size it replaces; ``ThreeCrop`` takes
+    three crops of the short side's size, as in the release (``Resize(-1,
+    256)`` then ``ThreeCrop(256)``): a fixed square resize before it
+    becomes "short side to S". A pipeline without a crop (the whole frame
+    squeezed to ``S x S``) keeps it for ``1x1``.
 
     Args:
         cfg (Config): The config.
@@ -92,26 +95,33 @@ def set_test_views(cfg, views: str):
     pipeline[samplers[0]] = _set_clips(pipeline[samplers[0]], clips)
     crop_steps = [i for i, t in enumerate(pipeline)
                   if t.get('type') in _CROP_TYPES]
-    if crop_steps:
-        index = crop_steps[0]
-        pipeline[index] = dict(type=CROPS[crops],
-                               crop_size=pipeline[index]['crop_size'])
-    elif crops > 1:
-        squares = [i for i, t in enumerate(pipeline)
-                   if t.get('type') == 'Resize'
-                   and not t.get('keep_ratio', True)
-                   and isinstance(t.get('scale'), (tuple, list))
-                   and t['scale'][0] == t['scale'][1]]
-        if not squares:
-            raise ViewsError('the test pipeline has neither a crop step '
-                             '(CenterCrop/ThreeCrop/TenCrop) nor a square '
-                             'Resize to crop from')
-        index = squares[-1]
-        size = int(pipeline[index]['scale'][0])
-        pipeline[index:index + 1] = [
-            dict(type='Resize', scale=(-1, size)),
-            dict(type=CROPS[crops], crop_size=size)
-        ]
+    resizes = [i for i, t in enumerate(pipeline[:crop_steps[0]] if crop_steps
+                                       else pipeline)
+               if t.get('type') == 'Resize'
+               and isinstance(t.get('scale'), (tuple, list))]
+    index = crop_steps[0] if crop_steps else None
+    size = pipeline[index]['crop_size'] if crop_steps else None
+    if crops == 3:
+        # as the release: three crops of the short side's size along the
+        # long side of a "short side to S" resize
+        if not resizes:
+            raise ViewsError('the test pipeline has no Resize before its '
+                             'crop to take three crops from')
+        resize = pipeline[resizes[-1]]
+        scale = tuple(resize['scale'])
+        if scale[0] == -1:
+            size = scale[1]
+        elif not resize.get('keep_ratio', True) and scale[0] == scale[1]:
+            size = scale[0]
+            pipeline[resizes[-1]] = dict(type='Resize', scale=(-1, size))
+        else:
+            raise ViewsError(f'cannot take three crops after Resize(scale='
+                             f'{scale}): resize the short side (-1, S)')
+    if index is not None:
+        pipeline[index] = dict(type=CROPS[crops], crop_size=size)
+    elif crops > 1:  # no crop yet: the three crops follow the resize
+        pipeline.insert(resizes[-1] + 1,
+                        dict(type=CROPS[crops], crop_size=size))
     dataset = cfg.test_dataloader.dataset
     while 'pipeline' not in dataset and isinstance(dataset.get('dataset'),
                                                    dict):
