@@ -87,11 +87,23 @@ def _cpu_jiffies() -> Optional[tuple]:
     return sum(values) - idle, sum(values)
 
 
+def _minor_faults() -> Optional[int]:
+    """Minor page faults of this process so far (None off Unix)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 class LoadMonitor:
     """CPUs kept busy by OTHER processes while a block runs: the machine's
     busy time from ``/proc/stat`` minus this process's own CPU time
     (``os.times``), over the wall time. Also the 1-minute load average at
-    start and end.
+    start and end, and this process's own system time and minor page
+    faults (where the kernel time of a CPU run comes from: glibc's malloc
+    hands large activation buffers back to the kernel after each forward
+    and faults them in again on the next one).
 
     Example:
         >>> with LoadMonitor() as load:
@@ -104,6 +116,9 @@ class LoadMonitor:
         self.other_busy_cpus: Optional[float] = None
         self.loadavg_start: Optional[float] = None
         self.loadavg_end: Optional[float] = None
+        self.own_cpu_s: Optional[float] = None
+        self.own_system_s: Optional[float] = None
+        self.minor_page_faults: Optional[int] = None
 
     @staticmethod
     def _loadavg() -> Optional[float]:
@@ -117,6 +132,8 @@ class LoadMonitor:
         self._jiffies = _cpu_jiffies()
         times = os.times()
         self._own = times.user + times.system
+        self._sys = times.system
+        self._faults = _minor_faults()
         self._wall = time.perf_counter()
         return self
 
@@ -124,6 +141,11 @@ class LoadMonitor:
         wall = time.perf_counter() - self._wall
         times = os.times()
         own = times.user + times.system - self._own
+        self.own_cpu_s = own
+        self.own_system_s = times.system - self._sys
+        faults = _minor_faults()
+        if faults is not None and self._faults is not None:
+            self.minor_page_faults = faults - self._faults
         self.loadavg_end = self._loadavg()
         end = _cpu_jiffies()
         if self._jiffies is None or end is None or wall <= 0:
@@ -154,7 +176,12 @@ class LoadMonitor:
                 self.other_busy_cpus, 2),
             loadavg_start=self.loadavg_start,
             loadavg_end=self.loadavg_end,
-            cores=self.cores)
+            cores=self.cores,
+            own_cpu_s=None if self.own_cpu_s is None else round(
+                self.own_cpu_s, 2),
+            own_system_s=None if self.own_system_s is None else round(
+                self.own_system_s, 2),
+            minor_page_faults=self.minor_page_faults)
 
 
 def time_side_by_side(tasks: Dict[str, Callable[[], None]],

@@ -19,4 +19,9 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
     pipes = {r['pipeline']: r for r in result['pipelines']}
     assert pipes['tdn']['frames_per_clip'] == 40
     assert pipes['tsn']['time_vs_tsn'] == 1.0
-    assert 'x TSM' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert 'x TSM' in out
+    assert 'timed: ' in out and 'minor page faults' in out
+    assert tdn['latency_min_ms'] <= tdn['latency_ms'] <= tdn['latency_max_ms']
+    assert result['settings']['threads'] >= 1
+    assert result['load']['cores'] >= 1
