@@ -19,26 +19,16 @@ from tdn_plugin.apis.compare import (
 )
 from tdn_plugin.cli.main import main
 
-TSM_MODEL = '''
-model = dict(
-    type='Recognizer2D',
-    backbone=dict(type='ResNetTSM', depth=18, num_segments=4,
-                  pretrained=None, pretrained2d=False),
-    cls_head=dict(type='TSMHead', num_classes=2, in_channels=512,
-                  num_segments=4, is_shift=True, dropout_ratio=0.0,
-                  average_clips='prob'),
-    data_preprocessor=dict(type='ActionDataPreprocessor',
-                           mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], format_shape='NCHW'))
-'''
-
 
 def _tsm_config(tiny_config: str, directory: Path) -> str:
     """The tiny TDN config turned into a TSM one (SampleFrames, T = 4)."""
     text = Path(tiny_config).read_text()
-    start = text.index('model = dict(')
-    end = text.index('data_root = ')
-    text = text[:start] + TSM_MODEL + text[end:]
+    for tdn, tsm in (("type='TDNRecognizer'", "type='Recognizer2D'"),
+                     ("type='ResNetTDN'", "type='ResNetTSM'"),
+                     ('frames_per_segment=5, pretrained=None',
+                      'pretrained=None, pretrained2d=False')):
+        assert tdn in text
+        text = text.replace(tdn, tsm)
     text = text.replace(
         "dict(type='TDNSampleFrames', num_segments=4)",
         "dict(type='SampleFrames', clip_len=1, frame_interval=1, "
