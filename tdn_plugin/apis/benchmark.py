@@ -1,14 +1,24 @@
 """Side-by-side speed of TDN, GTDNet and MMAction2's TSM and TSN.
 
-Every figure is measured in one process, the models taking turns round by
-round (so a noisy machine slows them alike), and reported as the median
-time and as a ratio to TSM measured in the same run.
+Every figure is measured in one process by the shared timer
+(:func:`tdn_plugin.utils.timing.time_side_by_side`: the models take turns
+in a shuffled order each round, so a noisy machine slows them alike) and
+reported as min / median / max and as a ratio to TSM measured in the same
+run. Inference runs eager under ``torch.inference_mode`` on one input
+tensor per model made once (not a fresh one per call). Where the kernel
+time of a CPU run comes from is measured too: this process's system time
+and minor page faults while timing. Measured on this project's 2-core
+machine (TDN-R50, 224, batch 1, 8 calls): a fresh input per call under
+``no_grad`` made 920k minor faults, the reused input under
+``inference_mode`` 600k; the rest is glibc's malloc giving large
+activation buffers back to the kernel after each forward (with
+``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` raised in the
+environment: 165k faults, system time 1.5 s -> 0.1 s). That is a choice of
+the user's environment (or an allocator such as jemalloc), not one this
+library makes for them.
 """
 import os
-import platform
-import statistics
 import tempfile
-import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
@@ -62,26 +72,12 @@ def build(name: str) -> torch.nn.Module:
     return REGISTRY.build(MODELS[name])  # construction init: timing only
 
 
-def _sync(device: str) -> None:
-    if device == 'cuda':
-        torch.cuda.synchronize()
-
-
 def interleaved(tasks: Dict[str, Callable[[], None]], repeats: int,
-                warmup: int, device: str) -> Dict[str, float]:
-    """Median seconds of each task, the tasks taking turns each round."""
-    for fn in tasks.values():
-        for _ in range(warmup):
-            fn()
-    times = {name: [] for name in tasks}
-    for _ in range(repeats):
-        for name, fn in tasks.items():
-            _sync(device)
-            start = time.perf_counter()
-            fn()
-            _sync(device)
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+                warmup: int, device: str) -> Dict[str, dict]:
+    """min / median / max ms of each task, timed side by side."""
+    from tdn_plugin.utils.timing import time_side_by_side
+    timings = time_side_by_side(tasks, repeats, warmup, device=device)
+    return {name: t.json() for name, t in timings.items()}
 
 
 def model_tasks(models: Dict[str, torch.nn.Module], batch: int, size: int,
@@ -104,7 +100,7 @@ def model_tasks(models: Dict[str, torch.nn.Module], batch: int, size: int,
                                 dtype=torch.float16 if device == 'cuda'
                                 else torch.bfloat16):
                 if optimizer is None:
-                    with torch.no_grad():
+                    with torch.inference_mode():
                         model.extract_feat(x, stage='head', test_mode=True)
                     return
                 scores, _ = model.extract_feat(x, stage='head')
@@ -145,13 +141,17 @@ def benchmark_models(names: Sequence[str], device: str = 'cpu',
                                 channels_last)
             measured[kind] = interleaved(tasks, repeats, warmup, device)
         for name, model in models.items():
+            latency = measured['latency'][name]
             rows.append(dict(
                 model=name,
                 variant=variant,
                 frames_per_view=frames_per_view(model),
-                latency_ms=1000 * measured['latency'][name],
-                throughput_clips_per_s=batch / measured['throughput'][name],
-                train_step_ms=1000 * measured['train'][name],
+                latency_ms=latency['median_ms'],
+                latency_min_ms=latency['min_ms'],
+                latency_max_ms=latency['max_ms'],
+                throughput_clips_per_s=batch / measured['throughput'][name][
+                    'median_ms'] * 1000,
+                train_step_ms=measured['train'][name]['median_ms'],
                 train_batch=train_batch,
                 batch=batch))
         del models
@@ -216,12 +216,15 @@ def benchmark_pipelines(videos: Sequence[str], repeats: int = 3) -> List[dict]:
         for video in videos:
             pipeline(dict(filename=video, start_index=0, modality='RGB'))
 
-    seconds = interleaved({n: (lambda p=p: run(p))
-                           for n, p in pipelines.items()}, repeats, 1, 'cpu')
+    from tdn_plugin.utils.checks import sampler_frames_per_view
+    timed = interleaved({n: (lambda p=p: run(p))
+                         for n, p in pipelines.items()}, repeats, 1, 'cpu')
     rows = []
-    for name, s in seconds.items():
+    for name, t in timed.items():
+        s = t['median_ms'] / 1000
         rows.append(dict(pipeline=name,
-                         frames_per_clip=8 * (5 if name == 'tdn' else 1),
+                         frames_per_clip=sampler_frames_per_view(
+                             SAMPLERS[name]),
                          ms_per_clip=1000 * s / len(videos),
                          clips_per_s=len(videos) / s))
     for row in rows:
@@ -230,36 +233,38 @@ def benchmark_pipelines(videos: Sequence[str], repeats: int = 3) -> List[dict]:
     return rows
 
 
-def machine(device: str) -> dict:
-    info = dict(python=platform.python_version(), torch=torch.__version__,
-                threads=torch.get_num_threads(), device=device,
-                processor=platform.processor() or platform.machine())
-    try:
-        with open('/proc/cpuinfo') as f:
-            names = [line.split(':', 1)[1].strip() for line in f
-                     if line.startswith('model name')]
-        if names:
-            info['cpu'] = f'{names[0]} x{len(names)}'
-    except OSError:
-        pass
-    if device == 'cuda':
-        info['gpu'] = torch.cuda.get_device_name()
-    return info
-
-
 def run_benchmark(names: Sequence[str], device: str = 'cpu',
                   size: int = 224, batch: int = 8, train_batch: int = 2,
                   repeats: int = 5, variants: Optional[Sequence[str]] = None,
                   pipeline_videos: int = 16, video_size: int = 256,
                   video_frames: Sequence[int] = (48, 96)) -> dict:
+    """Models (and data pipelines) side by side; with the machine, the
+    package versions, what was timed and the load while timing."""
+    from tdn_plugin.utils.timing import (
+        LoadMonitor,
+        machine_info,
+        package_versions,
+    )
     if variants is None:
         variants = ('fp32', ) if device == 'cpu' else (
             'fp32', 'amp', 'channels_last', 'amp+channels_last')
-    result = dict(machine=machine(device),
+    result = dict(machine=dict(machine_info(device),
+                               **package_versions()),
                   settings=dict(size=size, segments=SEGMENTS, batch=batch,
-                                train_batch=train_batch, repeats=repeats))
-    result['models'] = benchmark_models(names, device, size, batch,
-                                        train_batch, repeats, 1, variants)
+                                train_batch=train_batch, repeats=repeats,
+                                threads=torch.get_num_threads(),
+                                mode='eager; inference: inference_mode, '
+                                'train: SGD step',
+                                timed='backbone + head on one input tensor '
+                                'per model made once; min/median/max over '
+                                'rounds, models in a shuffled order each '
+                                'round'))
+    with LoadMonitor() as load:
+        result['models'] = benchmark_models(names, device, size, batch,
+                                            train_batch, repeats, 1,
+                                            variants)
+    result['load'] = load.json()
+    result['warning'] = load.warning()
     if pipeline_videos:
         with tempfile.TemporaryDirectory() as tmp:
             videos = make_videos(tmp, pipeline_videos, video_size,
@@ -272,7 +277,20 @@ def run_benchmark(names: Sequence[str], device: str = 'cpu',
 
 
 def format_result(result: dict) -> str:
-    lines = [f'machine: {result["machine"]}', '',
+    """The benchmark as text: what was timed, the tables, the load."""
+    settings = result['settings']
+    load = result.get('load') or {}
+    lines = [f'machine: {result["machine"]}',
+             f'timed: {settings["timed"]}; {settings["mode"]}; input '
+             f'{settings["size"]}x{settings["size"]}, T={settings["segments"]}'
+             f', latency batch 1, throughput batch {settings["batch"]}, train '
+             f'batch {settings["train_batch"]}, {settings["threads"]} threads,'
+             f' {settings["repeats"]} rounds',
+             f'while timing: other processes kept '
+             f'{load.get("other_busy_cpus")} CPUs busy; this process: '
+             f'{load.get("own_cpu_s")} s CPU of which '
+             f'{load.get("own_system_s")} s in the kernel, '
+             f'{load.get("minor_page_faults")} minor page faults', '',
              f'{"model":8s} {"variant":18s} {"latency ms":>11s} '
              f'{"x TSM":>6s} {"clips/s":>8s} {"train ms":>9s} {"x TSM":>6s}']
     for r in result['models']:
@@ -280,7 +298,8 @@ def format_result(result: dict) -> str:
             f'{r["model"]:8s} {r["variant"]:18s} {r["latency_ms"]:11.1f} '
             f'{r.get("latency_vs_tsm", float("nan")):6.3f} '
             f'{r["throughput_clips_per_s"]:8.2f} {r["train_step_ms"]:9.1f} '
-            f'{r.get("train_vs_tsm", float("nan")):6.3f}')
+            f'{r.get("train_vs_tsm", float("nan")):6.3f}  (latency min '
+            f'{r["latency_min_ms"]:.1f}, max {r["latency_max_ms"]:.1f})')
     if result.get('pipelines'):
         lines += ['', f'{"pipeline":8s} {"frames":>6s} {"ms/clip":>8s} '
                   f'{"clips/s":>8s} {"x TSN":>6s}']
@@ -288,4 +307,6 @@ def format_result(result: dict) -> str:
             lines.append(f'{r["pipeline"]:8s} {r["frames_per_clip"]:6d} '
                          f'{r["ms_per_clip"]:8.1f} {r["clips_per_s"]:8.2f} '
                          f'{r["time_vs_tsn"]:6.3f}')
+    if result.get('warning'):
+        lines += ['', f'warning: {result["warning"]}']
     return '\n'.join(lines)

@@ -1,39 +1,56 @@
-"""``tdn demo``: make the toy motion set, train and test TDN, TSN and TSM on
-it with mmengine's Runner, and compare them (a table, ``results.json``, a
-chart of accuracy against cost and a Grad-CAM picture).
+"""``tdn demo``: ``tdn compare`` on the toy motion set with the demo
+configs (``configs/demo``), plus a Grad-CAM picture.
 
-The models are data: :data:`DEMO_MODELS` (and :data:`ABLATION_MODELS` for
-``--ablation``) map a short name to a config under ``configs/demo``, so a
-model joins the demo with one line. Each config runs as it is (data
-pipeline, schedule, input size) except for what the demo has to set: where
-the data and the work directory are, the number of classes of the data and,
-with ``quick``, a plumbing-only budget (tiny data, 1 epoch, tiny input).
+The models are data: :data:`DEMO_MODELS` (the default contenders, sized to
+the demo's time budget), :data:`ALL_MODELS` (``--all``) and
+:data:`ABLATION_MODELS` (``--ablation``) map a short name to a config under
+``configs/demo``, so a model joins the demo with one line. Each config runs
+as it is (data pipeline, schedule, input size) except for what the demo has
+to set: where the data and the work directory are, the number of classes of
+the data and, with ``quick``, a plumbing-only budget (tiny data, 1 epoch,
+tiny input).
 """
-import copy
-import gc
 import json
-import math
 import os
-import os.path as osp
-import random
-import statistics
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 
-# name -> config file under configs/demo, in the order of training and of
-# the table. A model joins the demo with one line here (and its config).
+from .compare import (
+    CompareSettings,
+    compare,
+    duration,
+    log,
+    prepare_config,
+    set_epochs,  # noqa: F401  (re-exported: tests and users import it here)
+)
+from .data import ensure_data, is_toy_motion
+from .report import ModelResult, markdown_table, percent
+
+# the default contenders: name -> config under configs/demo, in the order
+# of training and of the table. Sized to the demo's budget (10 minutes on
+# an idle 2-core machine whose speed index, TSM-R50's latency, is 0.28 s):
+# measured 6:20 for these four there. A model joins with one line here.
 DEMO_MODELS: Dict[str, str] = {
     'tdn': 'tdn_toy-motion.py',
     'tsn': 'tsn_toy-motion.py',
     'tsm': 'tsm_toy-motion.py',
     'gtdnet': 'gtdnet_toy-motion.py',
 }
+# `--all`: every contender, MMAction2's TANet, TRN, TPN and TIN too (TIN
+# needs mmcv's compiled ops and is skipped with a one-line reason where
+# only mmcv-lite is installed)
+ALL_MODELS: Dict[str, str] = dict(
+    DEMO_MODELS,
+    tanet='tanet_toy-motion.py',
+    trn='trn_toy-motion.py',
+    tpn='tpn_toy-motion.py',
+    tin='tin_toy-motion.py',
+)
 
 # the paper's ablation at demo scale: TDN without each temporal part
 ABLATION_MODELS: Dict[str, str] = {
@@ -55,16 +72,19 @@ ABLATION_MODELS: Dict[str, str] = {
 # the model whose Grad-CAM picture is drawn (else the first one)
 GRADCAM_MODEL = 'tdn'
 
-DEFAULT_DATA = osp.join('data', 'toy-motion')
-QUICK_DATA = osp.join('data', 'toy-motion-quick')
-DEFAULT_WORK_DIR = osp.join('work_dirs', 'demo')
-QUICK_WORK_DIR = osp.join('work_dirs', 'demo-quick')
-ABLATION_WORK_DIR = osp.join('work_dirs', 'ablation')
+DEFAULT_DATA = os.path.join('data', 'toy-motion')
+QUICK_DATA = os.path.join('data', 'toy-motion-quick')
+DEFAULT_WORK_DIR = os.path.join('work_dirs', 'demo')
+QUICK_WORK_DIR = os.path.join('work_dirs', 'demo-quick')
+ABLATION_WORK_DIR = os.path.join('work_dirs', 'ablation')
 
-RESULTS_FILE = 'results.json'
 TIMINGS_FILE = 'timings.json'
-CHART_FILE = 'accuracy_vs_cost.png'
 GRADCAM_FILE = 'gradcam_{}.png'
+
+# the demo's time budget on the reference machine, and that machine's
+# speed index (MMAction2's TSM-R50, T=8, 224x224, batch 1, eager: s/clip)
+BUDGET_S = 600
+REFERENCE_SPEED_INDEX_S = 0.28
 
 
 class DemoError(ValueError):
@@ -87,7 +107,9 @@ class Budget:
             None.
         num_workers (int, optional): Overrides the data loader workers.
             Defaults to None.
-        latency_runs (int): Timed rounds for the CPU latency. Defaults to 50.
+        latency_runs (int): Timed rounds of the latency. Defaults to 50.
+        speed_index_rounds (int): Timed rounds of the speed index. Defaults
+            to 3.
     """
 
     videos_per_class: int
@@ -98,6 +120,22 @@ class Budget:
     batch_size: Optional[int] = None
     num_workers: Optional[int] = None
     latency_runs: int = 50
+    speed_index_rounds: int = 3
+
+    def settings(self, data_dir: Union[str, Path],
+                 seed: int = 0) -> CompareSettings:
+        """The :class:`CompareSettings` of this budget on ``data_dir``."""
+        data_dir = Path(data_dir)
+        return CompareSettings(
+            data_root=str(data_dir / 'videos'),
+            train_list=str(data_dir / 'train.txt'),
+            val_list=str(data_dir / 'val.txt'),
+            epochs=self.epochs,
+            input_size=self.input_size,
+            batch_size=self.batch_size,
+            num_workers=self.num_workers,
+            seed=seed,
+            latency_rounds=self.latency_runs)
 
 
 # the toy generator's defaults: 600 train / 200 val videos of 64x64
@@ -111,43 +149,8 @@ QUICK = Budget(
     input_size=32,
     batch_size=8,
     num_workers=0,
-    latency_runs=3)
-
-
-@dataclass
-class ModelResult:
-    """One model's numbers (accuracies are fractions in [0, 1])."""
-
-    name: str
-    config: str
-    top1: float
-    top5: float
-    params: int
-    gmacs: float = float('nan')
-    cpu_ms_per_clip: float = float('nan')
-    frames_per_clip: int = 0
-    train_s: float = 0.0
-    test_s: float = 0.0
-    temporal_parts: Optional[Dict[str, bool]] = None
-
-    def json(self) -> dict:
-        """The model's entry of ``results.json``."""
-        return {
-            'top1': round(float(self.top1), 4),
-            'top5': round(float(self.top5), 4),
-            'params': int(self.params),
-            'gmacs': round(float(self.gmacs), 4),
-            'cpu_ms_per_clip': round(float(self.cpu_ms_per_clip), 2),
-        }
-
-
-def _log(message: str = '') -> None:
-    print(message, flush=True)
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f'{seconds // 60}:{seconds % 60:02d}'
+    latency_runs=3,
+    speed_index_rounds=1)
 
 
 def demo_config_dir() -> Path:
@@ -175,128 +178,13 @@ def _display_path(path: Union[str, Path]) -> str:
         return str(path)
 
 
-def config_name(path: Union[str, Path]) -> str:
-    """A demo config as ``configs/demo/...``, relative to its checkout."""
-    path = Path(path).resolve()
-    try:
-        return str(path.relative_to(demo_config_dir().parents[1]))
-    except ValueError:
-        return str(path)
-
-
-# Data ------------------------------------------------------------------------
-def has_data(data_dir: Union[str, Path]) -> bool:
-    """Whether ``data_dir`` holds train.txt, val.txt and their videos."""
-    from tdn_plugin.datasets.toy_motion import read_video_list
-    data_dir = Path(data_dir)
-    try:
-        entries = [entry for split in ('train', 'val')
-                   for entry in read_video_list(data_dir / f'{split}.txt')]
-    except (OSError, ValueError):
-        return False
-    return bool(entries) and all(
-        (data_dir / 'videos' / name).is_file() for name, _ in entries)
-
-
-def ensure_data(data_dir: Union[str, Path], budget: Budget,
-                progress: bool = True) -> dict:
-    """Use the video set in ``data_dir``, or make the toy motion set there.
-
-    Any set in the layout the configs read is used as it is: ``videos/``,
-    ``train.txt`` and ``val.txt`` (MMAction2 VideoDataset lists) and,
-    optionally, ``classes.txt``.
-
-    Args:
-        data_dir (str | Path): The data directory.
-        budget (Budget): How big a set to make.
-        progress (bool): Show the generator's progress bar. Defaults to True.
-
-    Returns:
-        dict: ``dir``, ``made`` (bool), ``classes`` (names), ``num_train``,
-        ``num_val``.
-    """
-    from tdn_plugin.datasets.toy_motion import make_toy_motion, read_video_list
-    data_dir = Path(data_dir)
-    made = False
-    if not has_data(data_dir):
-        _log(f'making the toy motion set in {data_dir}: '
-             f'{budget.videos_per_class} train + {budget.val_per_class} val '
-             f'videos per class, {budget.video_size}x{budget.video_size}')
-        make_toy_motion(
-            data_dir,
-            videos_per_class=budget.videos_per_class,
-            val_per_class=budget.val_per_class,
-            size=budget.video_size,
-            progress=progress)
-        made = True
-    train = read_video_list(data_dir / 'train.txt')
-    val = read_video_list(data_dir / 'val.txt')
-    num_classes = max(label for _, label in train + val) + 1
-    classes = [f'class {i}' for i in range(num_classes)]
-    classes_file = data_dir / 'classes.txt'
-    if classes_file.is_file():
-        names = [line.strip() for line in
-                 classes_file.read_text().splitlines() if line.strip()]
-        if len(names) >= num_classes:
-            classes = names
-    return dict(dir=str(data_dir), made=made, classes=classes,
-                num_train=len(train), num_val=len(val))
-
-
-def is_toy_motion(classes: Sequence[str]) -> bool:
-    """Whether ``classes`` are the toy set's time-reversed pairs."""
-    from tdn_plugin.datasets.toy_motion import CLASSES
-    return list(classes) == list(CLASSES)
-
-
-# Configs ---------------------------------------------------------------------
-def _dataloaders(cfg) -> list:
-    return [cfg[key] for key in ('train_dataloader', 'val_dataloader',
-                                 'test_dataloader') if cfg.get(key)]
-
-
-def set_input_size(cfg, size: int) -> None:
-    """Set every square, fixed-size Resize of the pipelines to ``size``."""
-    for loader in _dataloaders(cfg):
-        for transform in loader.dataset.pipeline:
-            scale = transform.get('scale')
-            if (transform.get('type') == 'Resize'
-                    and not transform.get('keep_ratio', True)
-                    and isinstance(scale, (tuple, list))
-                    and scale[0] == scale[1]):
-                transform['scale'] = (size, size)
-
-
-def set_epochs(cfg, epochs: int) -> None:
-    """Train for ``epochs``: schedulers that would begin later are dropped,
-    the others end at ``epochs`` at the latest (a cosine spans what is
-    left)."""
-    old = cfg.train_cfg.max_epochs
-    cfg.train_cfg.max_epochs = epochs
-    cfg.train_cfg.val_interval = epochs
-    schedulers = []
-    for scheduler in cfg.get('param_scheduler') or []:
-        begin = scheduler.get('begin', 0)
-        if begin >= epochs:
-            continue
-        end = min(scheduler.get('end', old), epochs)
-        scheduler['end'] = end
-        if 'T_max' in scheduler:
-            scheduler['T_max'] = end - begin
-        schedulers.append(scheduler)
-    cfg.param_scheduler = schedulers
-
-
 def demo_config(config: Union[str, Path],
                 data_dir: Union[str, Path],
                 work_dir: Union[str, Path],
                 num_classes: int,
                 budget: Budget = FULL):
-    """Load a demo config and point it at the data and the work directory.
-
-    The demo tests each model once, after training (``runner.test()`` on the
-    val list), so the in-training validation is switched off; only the last
-    checkpoint is kept, without the optimiser state.
+    """A demo config pointed at the data and the work directory, with the
+    budget applied (:func:`tdn_plugin.apis.compare.prepare_config`).
 
     Args:
         config (str | Path): The config file.
@@ -309,474 +197,26 @@ def demo_config(config: Union[str, Path],
     Returns:
         mmengine.Config: The config to build the Runner from.
     """
-    from mmengine.config import Config
-    cfg = Config.fromfile(str(config))
-    data_dir = Path(data_dir)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        split = 'train' if key == 'train_dataloader' else 'val'
-        dataset = cfg[key].dataset
-        dataset.ann_file = str(data_dir / f'{split}.txt')
-        dataset.data_prefix = dict(video=str(data_dir / 'videos'))
-    cfg.model.cls_head.num_classes = num_classes
-    if budget.input_size is not None:
-        set_input_size(cfg, budget.input_size)
-    if budget.epochs is not None:
-        set_epochs(cfg, budget.epochs)
-    for loader in _dataloaders(cfg):
-        if budget.batch_size is not None:
-            loader.batch_size = budget.batch_size
-        if budget.num_workers is not None:
-            loader.num_workers = budget.num_workers
-            loader.persistent_workers = budget.num_workers > 0
-    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint.update(
-        interval=cfg.train_cfg.max_epochs,
-        max_keep_ckpts=1,
-        save_best=None,
-        save_optimizer=False,
-        save_param_scheduler=False)
-    cfg.work_dir = str(work_dir)
-    cfg.launcher = 'none'
-    return cfg
+    return prepare_config(config, work_dir, budget.settings(data_dir),
+                          num_classes)
 
 
-def temporal_parts(cfg) -> Optional[Dict[str, bool]]:
-    """Which of TDN's temporal parts a config's backbone has (None if it is
-    no ResNetTDN)."""
-    backbone = cfg.model.get('backbone') or {}
-    if backbone.get('type') != 'ResNetTDN':
-        return None
-    return {
-        'S-TDM': backbone.get('with_short_term_tdm', True),
-        'L-TDM': backbone.get('with_long_term_tdm', True),
-        'temporal conv': backbone.get('with_temporal_conv', True),
-    }
+def speed_index(rounds: int = 3) -> float:
+    """This machine's speed index: seconds per clip of MMAction2's TSM-R50
+    (T=8, 224x224, batch 1, eager, inference mode), timed in-process by
+    the shared timer (median of ``rounds``, after one warm-up)."""
+    from tdn_plugin.utils.timing import time_side_by_side
 
+    from .benchmark import SEGMENTS, build
+    model = build('tsm').eval()
+    x = torch.randn(1, SEGMENTS, 3, 224, 224)
 
-def build_runner(cfg, verbose: bool = False):
-    """mmengine's Runner for ``cfg``; unless ``verbose``, without its
-    environment and config dump on the console (the config is saved in the
-    work directory all the same)."""
-    from mmengine.runner import Runner
-    if verbose:
-        return Runner.from_cfg(cfg)
-    level = cfg.get('log_level', 'INFO')
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    for handler in runner.logger.handlers:
-        handler.setLevel(level)
-    return runner
+    def task():
+        with torch.inference_mode():
+            model.extract_feat(x, stage='head', test_mode=True)
 
-
-# Measurements ----------------------------------------------------------------
-def one_clip(cfg, index: int = 0) -> dict:
-    """Sample ``index`` of the test list through the test pipeline,
-    collated as a batch of 1 (``inputs``, ``data_samples``)."""
-    from mmaction.registry import DATASETS
-    from mmengine.dataset import pseudo_collate
-    dataset = DATASETS.build(copy.deepcopy(cfg.test_dataloader.dataset))
-    return pseudo_collate([dataset[index]])
-
-
-def clip_gmacs(model: torch.nn.Module, inputs: torch.Tensor) -> float:
-    """G multiply-accumulates of the conv and linear layers (the convention
-    of the TSM/TDN papers) for preprocessed ``inputs`` (1, frames, 3, H, W),
-    backbone and head, counted by PyTorch's ``FlopCounterMode`` on the real
-    forward (FLOPs / 2)."""
-    from torch.utils.flop_counter import FlopCounterMode
-    model.eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model.extract_feat(inputs, stage='head', test_mode=True)
-    return counter.get_total_flops() / 2e9
-
-
-def measure_models(models: Dict[str, torch.nn.Module],
-                   clips: Dict[str, dict],
-                   runs: int = 50,
-                   warmup: int = 5) -> Dict[str, dict]:
-    """GMACs, frames and CPU latency (ms) of each model on one clip.
-
-    The latency is the network's inference (backbone and head, batch 1) on
-    one decoded and normalised clip, made contiguous: MMAction2's pipeline
-    hands the model a channels-last strided tensor, which makes a plain
-    ResNet (TSN) about 1.5x slower on CPU while the models whose first op
-    copies the frames (TSM's shift, TDN's differences) do not pay for it.
-    The models are timed side by side: round after round each model runs
-    once, in a shuffled order, so that a change of machine load hits all of
-    them alike; the median of ``runs`` rounds is reported.
-
-    Args:
-        models (dict): name -> recognizer.
-        clips (dict): name -> a collated clip of the model's test pipeline.
-        runs (int): Timed rounds. Defaults to 50.
-        warmup (int): Rounds before timing. Defaults to 5.
-
-    Returns:
-        dict: name -> ``gmacs``, ``frames``, ``cpu_ms_per_clip``.
-    """
-    results, inputs = {}, {}
-    for name, model in models.items():
-        model.eval()
-        data = model.data_preprocessor(copy.copy(clips[name]), False)
-        inputs[name] = data['inputs'].contiguous()
-        results[name] = dict(
-            gmacs=clip_gmacs(model, inputs[name]),
-            frames=int(inputs[name].shape[1]))
-    times = {name: [] for name in models}
-    order = list(models)
-    shuffle = random.Random(0).shuffle
-    with torch.no_grad():
-        for round_index in range(warmup + runs):
-            shuffle(order)  # no model always runs right after another
-            for name in order:
-                start = time.perf_counter()
-                models[name].extract_feat(
-                    inputs[name], stage='head', test_mode=True)
-                if round_index >= warmup:
-                    times[name].append(time.perf_counter() - start)
-    for name in models:
-        results[name]['cpu_ms_per_clip'] = 1000 * statistics.median(
-            times[name])
-    return results
-
-
-# Reports ---------------------------------------------------------------------
-def _percent(value: float) -> str:
-    return f'{100 * value:.1f}%'
-
-
-def table_rows(results: List[ModelResult]) -> List[List[str]]:
-    """Header and one row per model, as strings."""
-    rows = [['model', 'top-1', 'top-5', 'params', 'GMACs/clip',
-             'CPU ms/clip', 'config']]
-    for r in results:
-        rows.append([
-            r.name,
-            _percent(r.top1),
-            _percent(r.top5),
-            f'{r.params / 1e6:.2f} M',
-            f'{r.gmacs:.3f}',
-            f'{r.cpu_ms_per_clip:.1f}',
-            r.config,
-        ])
-    return rows
-
-
-def format_table(results: List[ModelResult]) -> str:
-    """The side-by-side table printed at the end."""
-    rows = table_rows(results)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = [cell.ljust(width) if i in (0, len(row) - 1) else
-                 cell.rjust(width) for i, (cell, width) in enumerate(
-                     zip(row, widths))]
-        lines.append('  '.join(cells).rstrip())
-        if index == 0:
-            lines.append('  '.join('-' * w for w in widths))
-    return '\n'.join(lines)
-
-
-def markdown_table(results: List[ModelResult]) -> str:
-    """The table in markdown; with TDN's temporal parts when the models
-    are TDN variants."""
-    with_parts = any(r.temporal_parts for r in results)
-    header = ['model']
-    if with_parts:
-        header += ['S-TDM', 'L-TDM', 'temporal conv']
-    header += ['top-1', 'top-5', 'params', 'GMACs/clip', 'CPU ms/clip',
-               'config']
-    lines = ['| ' + ' | '.join(header) + ' |',
-             '|' + '|'.join('---' if i in (0, len(header) - 1) else '---:'
-                            for i in range(len(header))) + '|']
-    for r in results:
-        row = [f'**{r.name}**' if r.name == 'tdn' else r.name]
-        if with_parts:
-            parts = r.temporal_parts or {}
-            row += ['yes' if parts.get(key) else '-' for key in
-                    ('S-TDM', 'L-TDM', 'temporal conv')]
-        row += [_percent(r.top1), _percent(r.top5), f'{r.params / 1e6:.2f} M',
-                f'{r.gmacs:.3f}', f'{r.cpu_ms_per_clip:.1f}',
-                f'`{r.config}`']
-        lines.append('| ' + ' | '.join(row) + ' |')
-    return '\n'.join(lines)
-
-
-_COLOURS = {'tdn': '#d62728', 'tsn': '#1f77b4', 'tsm': '#2ca02c',
-            'gtdnet': '#9467bd'}
-_OTHER_COLOURS = ['#ff7f0e', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22',
-                  '#17becf']
-
-
-def _colours(names: Sequence[str]) -> Dict[str, str]:
-    others = iter(_OTHER_COLOURS * 4)
-    return {name: _COLOURS.get(name) or next(others) for name in names}
-
-
-def plot_chart(results: List[ModelResult],
-               path: Union[str, Path],
-               title: str,
-               chance: Optional[float] = None,
-               order_blind: Optional[float] = None) -> None:
-    """Accuracy and cost at a glance: top-1 per model (bars, with GMACs and
-    parameters under each), and top-1 against CPU latency, with the chance
-    level and, for the toy set, the best a model blind to frame order can
-    do.
-
-    Args:
-        results (list[ModelResult]): The models.
-        path (str | Path): The PNG to write.
-        title (str): The figure's title.
-        chance (float, optional): Chance top-1 (1 / classes).
-        order_blind (float, optional): Best top-1 without frame order.
-    """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    colours = _colours([r.name for r in results])
-    fig, (bars, scatter) = plt.subplots(
-        1, 2, figsize=(12, 5), gridspec_kw=dict(width_ratios=[1, 1.2]))
-    top1 = [100 * r.top1 for r in results]
-    positions = list(range(len(results)))
-    bars.bar(positions, top1, width=0.6,
-             color=[colours[r.name] for r in results], edgecolor='black',
-             linewidth=0.6, zorder=3)
-    for x, value in zip(positions, top1):
-        bars.text(x, value + 1.5, f'{value:.1f}%', ha='center',
-                  va='bottom', fontsize=12, fontweight='bold')
-    bars.set_xticks(positions)
-    bars.set_xticklabels([
-        f'{r.name}\n{r.gmacs:.2f} GMACs\n{r.params / 1e6:.1f} M params'
-        for r in results], fontsize=9)
-    for label in bars.get_xticklabels():
-        label.set_fontweight('normal')
-    bars.set_ylabel('top-1 accuracy on val (%)')
-    bars.set_title('top-1 accuracy')
-
-    costs = [r.cpu_ms_per_clip for r in results]
-    for index, (r, cost, value) in enumerate(zip(results, costs, top1)):
-        scatter.scatter(cost, value, s=220, color=colours[r.name],
-                        edgecolor='black', linewidth=0.6, zorder=3)
-        scatter.annotate(r.name, (cost, value),
-                         xytext=(10, 8 if index % 2 == 0 else -14),
-                         textcoords='offset points', fontsize=11,
-                         fontweight='bold', color=colours[r.name])
-    finite = [c for c in costs if math.isfinite(c)] or [1.0]
-    scatter.set_xlim(0, max(finite) * 1.35)
-    threads = torch.get_num_threads()
-    scatter.set_xlabel(f'CPU ms per clip (inference, batch 1, {threads} '
-                       f'thread{"s" if threads > 1 else ""}): lower is '
-                       'cheaper')
-    scatter.set_title('accuracy vs cost: up and left is better')
-
-    for ax in (bars, scatter):
-        ax.set_ylim(0, 109)
-        ax.grid(axis='y', alpha=0.3, zorder=0)
-        if chance is not None:
-            ax.axhline(100 * chance, color='grey', linestyle=':',
-                       linewidth=1)
-        if order_blind is not None:
-            ax.axhline(100 * order_blind, color='black', linestyle='--',
-                       linewidth=1, alpha=0.6)
-    if chance is not None:
-        scatter.text(0.99, 100 * chance + 1, f'chance ({_percent(chance)})',
-                     transform=scatter.get_yaxis_transform(), ha='right',
-                     fontsize=8, color='grey')
-    if order_blind is not None:
-        scatter.text(0.99, 100 * order_blind + 1,
-                     'best possible without frame order '
-                     f'({_percent(order_blind)})',
-                     transform=scatter.get_yaxis_transform(), ha='right',
-                     fontsize=8)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    fig.savefig(str(path), dpi=110)
-    plt.close(fig)
-
-
-def target_layer(model: torch.nn.Module, input_size: int) -> str:
-    """GradCAM's name of the deepest residual stage whose maps are still at
-    least 4x4 for ``input_size`` inputs (the last stage of a ResNet on 64 px
-    frames is 2x2, too coarse to show where the model looks)."""
-    backbone = model.backbone
-    stages = list(getattr(backbone, 'res_layers', []))
-    if not stages:
-        return 'backbone/layer4'
-    strides = list(getattr(backbone, 'strides', [1, 2, 2, 2]))
-    chosen, stride = stages[0], 4  # the stem: conv /2, maxpool /2
-    for name, stage_stride in zip(stages, strides):
-        stride *= stage_stride
-        if input_size / stride < 4:
-            break
-        chosen = name
-    return f'backbone/{chosen}'
-
-
-def gradcam_picture(model: torch.nn.Module,
-                    cfg,
-                    path: Union[str, Path],
-                    classes: Sequence[str],
-                    index: int = 0,
-                    title: str = '') -> dict:
-    """Grad-CAM of one test video with MMAction2's ``GradCAM``.
-
-    ``GradCAM`` works for TDN as it is: TDNRecognizer is a Recognizer2D; the
-    last stage's maps are (T, C, h, w), one per segment, and GradCAM
-    stretches them over the T * 5 input frames with a trilinear resize,
-    under which frame ``5 t + 2`` (segment t's centre frame, the one the
-    appearance path sees) gets exactly segment t's map. The picture shows
-    those centre frames (all frames for TSN/TSM), above with their heat
-    maps. It runs on a copy of the model (GradCAM leaves hooks behind).
-
-    Returns:
-        dict: ``label``, ``pred`` (class indices), ``layer``.
-    """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    from mmaction.utils import GradCAM
-
-    model = copy.deepcopy(model)
-    data = one_clip(cfg, index)
-    layer = target_layer(model, data['inputs'][0].shape[-1])
-    with warnings.catch_warnings():
-        # GradCAM uses the deprecated register_backward_hook
-        warnings.simplefilter('ignore')
-        cam = GradCAM(model, layer, colormap='jet')
-        blended, preds = cam(data, use_labels=False, alpha=0.45)
-    frames = data['inputs'][0]  # (frames, 3, H, W) uint8
-    per_segment = getattr(model.backbone, 'frames_per_segment', 1)
-    show = list(range(per_segment // 2, frames.shape[0], per_segment))
-    label = int(data['data_samples'][0].gt_label.item())
-    pred = int(preds[0].argmax())
-    columns = len(show)
-    fig, axes = plt.subplots(2, columns, figsize=(1.5 * columns + 0.4, 3.6),
-                             squeeze=False)
-    for column, frame_index in enumerate(show):
-        raw = frames[frame_index].permute(1, 2, 0).numpy()
-        axes[0, column].imshow(raw, interpolation='bilinear')
-        axes[1, column].imshow(blended[0, frame_index].numpy(),
-                               interpolation='bilinear')
-        axes[0, column].set_title(f'segment {column + 1}' if per_segment > 1
-                                  else f'frame {column + 1}', fontsize=8)
-        for row in range(2):
-            axes[row, column].axis('off')
-
-    def name(i):
-        return classes[i] if i < len(classes) else str(i)
-
-    verdict = 'right' if pred == label else 'wrong'
-    fig.suptitle(f'{title}Grad-CAM ({layer.replace("/", ".")}), val video '
-                 f'{index}\ntrue "{name(label)}", predicted "{name(pred)}" '
-                 f'({verdict})', fontsize=10)
-    fig.tight_layout(h_pad=0.6)
-    fig.savefig(str(path), dpi=110)
-    plt.close(fig)
-    return dict(label=label, pred=pred, layer=layer)
-
-
-# The demo --------------------------------------------------------------------
-def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
-    from mmengine.model import is_model_wrapper
-    return model.module if is_model_wrapper(model) else model
-
-
-def idle_cpus(window: float = 0.5) -> Optional[float]:
-    """CPUs left idle by other work right now: the idle share of
-    ``/proc/stat`` over ``window`` seconds times the CPUs this process may
-    use (None where there is no /proc/stat)."""
-    def sample():
-        with open('/proc/stat') as f:
-            values = [int(v) for v in f.readline().split()[1:]]
-        return values[3] + values[4], sum(values)  # idle + iowait, total
-
-    try:
-        idle0, total0 = sample()
-        time.sleep(window)
-        idle1, total1 = sample()
-    except (OSError, ValueError, IndexError):
-        return None
-    machine = os.cpu_count() or 1
-    usable = len(os.sched_getaffinity(0)) if hasattr(
-        os, 'sched_getaffinity') else machine
-    idle = machine * (idle1 - idle0) / max(total1 - total0, 1)
-    return min(float(usable), idle)
-
-
-def choose_threads(threads: Optional[int] = None) -> str:
-    """Set PyTorch's CPU threads for the demo and say why.
-
-    ``threads`` if given; else what ``OMP_NUM_THREADS`` asked for; else the
-    CPUs that other work leaves idle right now (at least 1, at most
-    PyTorch's default). On a busy machine, more threads than idle cores
-    make PyTorch's threads wait for each other and training runs several
-    times slower, not faster.
-
-    Returns:
-        str: How many threads and why.
-    """
-    default = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-        return f'{threads} CPU thread{"s" if threads > 1 else ""} (--threads)'
-    if os.environ.get('OMP_NUM_THREADS'):
-        return f'{default} CPU threads (OMP_NUM_THREADS)'
-    idle = idle_cpus()
-    if idle is None:
-        return f'{default} CPU threads'
-    chosen = max(1, min(default, math.ceil(idle - 0.25)))
-    torch.set_num_threads(chosen)
-    if chosen < default:
-        return (f'{chosen} CPU thread{"s" if chosen > 1 else ""} (other work '
-                f'keeps the machine busy: {idle:.1f} of {os.cpu_count()} CPUs '
-                'idle; --threads N to override)')
-    return f'{chosen} CPU threads'
-
-
-def _setup() -> None:
-    """Registries and default scope, as MMAction2's tools do."""
-    from mmaction.utils import register_all_modules
-    from mmengine.registry import init_default_scope
-
-    import tdn_plugin  # noqa: F401  (first: repairs the PyPI stack)
-    register_all_modules(init_default_scope=False)
-    init_default_scope('mmaction')
-
-
-def train_and_test(name: str, config: Path, cfg, step: str, num_train: int,
-                   num_val: int, verbose: bool = False) -> tuple:
-    """Train and test one model with mmengine's Runner.
-
-    Returns:
-        tuple: The trained model and its :class:`ModelResult` (accuracies,
-        parameters, times; MACs and latency come later).
-    """
-    batch = cfg.train_dataloader.batch_size
-    _log(f'\n{step}: training {_display_path(config)}: '
-         f'{cfg.train_cfg.max_epochs} epochs x '
-         f'{math.ceil(num_train / batch)} iterations of {batch} clips ...')
-    runner = build_runner(cfg, verbose)
-    tick = time.perf_counter()
-    runner.train()
-    train_s = time.perf_counter() - tick
-    _log(f'{step}: testing on {num_val} val videos ...')
-    tick = time.perf_counter()
-    metrics = runner.test()
-    test_s = time.perf_counter() - tick
-    model = _unwrap(runner.model)
-    del runner  # and its data loader workers
-    gc.collect()
-    result = ModelResult(
-        name=name,
-        config=config_name(config),
-        top1=float(metrics['acc/top1']),
-        top5=float(metrics['acc/top5']),
-        params=sum(p.numel() for p in model.parameters()),
-        train_s=train_s,
-        test_s=test_s,
-        temporal_parts=temporal_parts(cfg))
-    return model, result
+    timing = time_side_by_side({'tsm': task}, rounds, warmup=1)['tsm']
+    return timing.median_ms / 1000
 
 
 def run_demo(work_dir: Optional[Union[str, Path]] = None,
@@ -784,6 +224,7 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
              data_dir: Optional[Union[str, Path]] = None,
              quick: bool = False,
              ablation: bool = False,
+             all_models: bool = False,
              markdown: Optional[Union[str, Path]] = None,
              verbose: bool = False,
              threads: Optional[int] = None,
@@ -794,30 +235,36 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
         work_dir (str | Path, optional): Where results, logs and checkpoints
             go. Defaults to ``work_dirs/demo`` (``work_dirs/demo-quick``
             with ``quick``, ``work_dirs/ablation`` with ``ablation``).
-        models (Sequence[str], optional): Names of :data:`DEMO_MODELS` (or
-            :data:`ABLATION_MODELS`). Defaults to all, in their order.
+        models (Sequence[str], optional): Names of :data:`ALL_MODELS` (or
+            :data:`ABLATION_MODELS`). Defaults to :data:`DEMO_MODELS`
+            (:data:`ALL_MODELS` with ``all_models``), in their order.
         data_dir (str | Path, optional): The data; made there if absent.
             Defaults to ``data/toy-motion`` (``data/toy-motion-quick`` with
             ``quick``) under the working directory.
         quick (bool): Plumbing check: tiny data, 1 epoch, tiny input.
             Defaults to False.
         ablation (bool): Run :data:`ABLATION_MODELS`. Defaults to False.
+        all_models (bool): Run every contender. Defaults to False.
         markdown (str | Path, optional): Also write the table, settings and
             command as markdown there. Defaults to None (with ``ablation``:
             ``WORK_DIR/ablation.md``).
         verbose (bool): Show the Runner's environment and config dump.
             Defaults to False.
         threads (int, optional): PyTorch CPU threads, restored at the end.
-            Defaults to None (:func:`choose_threads`).
+            Defaults to None (:func:`tdn_plugin.utils.timing.set_threads`:
+            ``OMP_NUM_THREADS``, else all cores).
         command (str, optional): The command line, for the markdown.
 
     Returns:
-        dict: ``results`` (list of :class:`ModelResult`), ``files``
-        (name -> path), ``total_s``.
+        dict: ``results`` (list of :class:`ModelResult`), ``failed`` (name
+        -> why), ``files`` (name -> path), ``total_s``.
     """
+    from tdn_plugin.utils.timing import set_threads
     start = time.perf_counter()
-    registry = ABLATION_MODELS if ablation else DEMO_MODELS
-    names = list(models) if models else list(registry)
+    registry = ABLATION_MODELS if ablation else ALL_MODELS
+    names = list(models) if models else list(
+        ABLATION_MODELS if ablation else
+        (ALL_MODELS if all_models else DEMO_MODELS))
     unknown = [name for name in names if name not in registry]
     if unknown:
         raise DemoError(f'unknown model(s) {", ".join(unknown)}: choose from '
@@ -836,127 +283,108 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
         if not path.is_file():
             raise DemoError(f'demo config not found: {path}')
 
-    _setup()
-    import matplotlib
-    matplotlib.use('Agg')
     work_dir.mkdir(parents=True, exist_ok=True)
     default_threads = torch.get_num_threads()
     try:
-        threads_note = choose_threads(threads)
-        _log(f'tdn demo{" --quick" if quick else ""}'
-             f'{" --ablation" if ablation else ""}: {len(names)} models '
-             f'({", ".join(names)}), work dir {work_dir}, {threads_note}')
-        data = ensure_data(data_dir, budget)
-        _log(f'data: {data["dir"]}: {data["num_train"]} train / '
-             f'{data["num_val"]} val videos, {len(data["classes"])} classes')
-
-        results: List[ModelResult] = []
-        trained: Dict[str, tuple] = {}
+        threads_note = set_threads(threads)
+        try:
+            load = f', load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores'
+        except OSError:
+            load = ''
+        log(f'tdn demo{" --quick" if quick else ""}'
+            f'{" --ablation" if ablation else ""}: {len(names)} models '
+            f'({", ".join(names)}), work dir {work_dir}, {threads_note}'
+            f'{load}')
+        index_s = speed_index(budget.speed_index_rounds)
+        scaled = BUDGET_S * index_s / REFERENCE_SPEED_INDEX_S
+        log(f'speed index: TSM-R50 (T=8, 224, batch 1, eager) '
+            f'{index_s:.2f} s/clip here, {REFERENCE_SPEED_INDEX_S} s on the '
+            f'reference machine: the default demo\'s budget here is '
+            f'{duration(scaled)}')
+        data = ensure_data(data_dir, budget.videos_per_class,
+                           budget.val_per_class, budget.video_size, log=log)
+        log(f'data: {data["dir"]}: {data["num_train"]} train / '
+            f'{data["num_val"]} val videos, {len(data["classes"])} classes'
+            + (f', families {", ".join(data["families"])}'
+               if data['families'] else ''))
         models_start = time.perf_counter()
-        for number, name in enumerate(names, 1):
-            step = f'[{number}/{len(names)}] {name}'
-            cfg = demo_config(configs[name], data['dir'], work_dir / name,
-                              len(data['classes']), budget)
-            model, result = train_and_test(name, configs[name], cfg, step,
-                                           data['num_train'],
-                                           data['num_val'], verbose)
-            results.append(result)
-            trained[name] = (model, cfg)
-            done = time.perf_counter() - models_start
-            left = done / number * (len(names) - number)
-            _log(f'{step}: top-1 {_percent(result.top1)}, top-5 '
-                 f'{_percent(result.top5)} (trained in '
-                 f'{_duration(result.train_s)}, tested in '
-                 f'{_duration(result.test_s)}); demo at '
-                 f'{_duration(time.perf_counter() - start)}'
-                 + (f', about {_duration(left)} to go' if left else ''))
 
-        _log(f'\nmeasuring MACs and CPU latency side by side (batch 1, '
-             f'{budget.latency_runs} rounds) ...')
-        measured = measure_models(
-            {name: model for name, (model, _) in trained.items()},
-            {name: one_clip(cfg) for name, (_, cfg) in trained.items()},
-            runs=budget.latency_runs)
-        for result in results:
-            result.gmacs = measured[result.name]['gmacs']
-            result.cpu_ms_per_clip = measured[result.name]['cpu_ms_per_clip']
-            result.frames_per_clip = measured[result.name]['frames']
-        files = write_outputs(results, trained, data, work_dir, quick)
+        def progress(name, model, cfg, run, number, count):
+            done = time.perf_counter() - models_start
+            left = done / number * (count - number)
+            step = f'[{number}/{count}] {name}'
+            log(f'{step}: top-1 {percent(run["metrics"]["acc/top1"])}, '
+                f'top-5 {percent(run["metrics"]["acc/top5"])} (trained in '
+                f'{duration(run["train_s"])}, tested in '
+                f'{duration(run["test_s"])}); demo at '
+                f'{duration(time.perf_counter() - start)}'
+                + (f', about {duration(left)} to go' if left else ''))
+
+        classes = data['classes']
+        toy = is_toy_motion(classes)
+        first = prepare_config(configs[names[0]], work_dir / names[0],
+                               budget.settings(data['dir']), len(classes))
+        size = _input_size(first)
+        title = (f'{"toy motion" if toy else Path(data["dir"]).name}: '
+                 f'{len(classes)} classes, {data["num_train"]} train / '
+                 f'{data["num_val"]} val videos; ResNet-18 from scratch, '
+                 f'{size}x{size} input, {first.train_cfg.max_epochs} '
+                 'epochs' + (' (--quick: plumbing only)' if quick else ''))
+        compared = compare(
+            [configs[name] for name in names], work_dir,
+            budget.settings(data['dir']), names=names, title=title,
+            on_trained=progress, chance=1 / len(classes),
+            order_blind=0.5 if toy else None,
+            classes_info=dict(classes=classes, families=data['families']),
+            extra_settings=dict(
+                demo=dict(quick=quick, ablation=ablation,
+                          data=data['dir'],
+                          speed_index_s=round(index_s, 3),
+                          reference_speed_index_s=REFERENCE_SPEED_INDEX_S,
+                          budget_s=round(scaled))))
+        results, files = compared['results'], compared['files']
+        trained = compared['trained']
+        if trained:
+            cam_name = GRADCAM_MODEL if GRADCAM_MODEL in trained else next(
+                iter(trained))
+            files['gradcam'] = work_dir / GRADCAM_FILE.format(cam_name)
+            from tdn_plugin.visualization.gradcam import gradcam_picture
+            cam = gradcam_picture(*trained[cam_name], files['gradcam'],
+                                  classes, title=f'{cam_name}: ')
+            log(f'grad-cam of {cam_name} on val video 0: true '
+                f'{classes[cam["label"]]}, predicted '
+                f'{classes[cam["pred"]]}')
         total_s = time.perf_counter() - start
         files['timings'] = work_dir / TIMINGS_FILE
         files['timings'].write_text(json.dumps({
             'total_s': round(total_s, 1),
             'cpu_threads': torch.get_num_threads(),
+            'speed_index_s': round(index_s, 3),
             'models': {r.name: {'train_s': round(r.train_s, 1),
                                 'test_s': round(r.test_s, 1)}
                        for r in results},
         }, indent=2) + '\n')
-        if markdown is not None or ablation:
+        if (markdown is not None or ablation) and results:
             files['markdown'] = Path(markdown or work_dir / 'ablation.md')
             files['markdown'].parent.mkdir(parents=True, exist_ok=True)
             files['markdown'].write_text(markdown_report(
-                results, data, trained, total_s, ablation, quick, command))
-        report(results, names, configs, files, budget, quick, total_s)
-        return dict(results=results,
+                results, data, first, total_s, ablation, quick, command))
+        if quick:
+            log('--quick checks the plumbing only: 1 epoch on tiny data, '
+                'the accuracies mean nothing')
+        log('\ndemo models: ' + ', '.join(
+            f'{name} ({_display_path(configs[name])})' for name in names))
+        for key in ('gradcam', 'markdown', 'timings'):
+            if key in files:
+                log(f'{key + ":":9s} {files[key]}')
+        log(f'logs and checkpoints: {work_dir}/<model>/')
+        log(f'total time: {duration(total_s)} (speed index {index_s:.2f} '
+            f's/clip: budget here {duration(scaled)})')
+        return dict(results=results, failed=compared['failed'],
                     files={k: str(v) for k, v in files.items()},
                     total_s=total_s)
     finally:
         torch.set_num_threads(default_threads)
-
-
-def write_outputs(results: List[ModelResult], trained: dict, data: dict,
-                  work_dir: Path, quick: bool) -> Dict[str, Path]:
-    """``results.json``, the chart and the Grad-CAM picture."""
-    files = {'results': work_dir / RESULTS_FILE}
-    files['results'].write_text(json.dumps(
-        {'models': {r.name: r.json() for r in results}}, indent=2) + '\n')
-
-    classes = data['classes']
-    toy = is_toy_motion(classes)
-    first_cfg = next(iter(trained.values()))[1]
-    size = _input_size(first_cfg)
-    title = (f'{"toy motion" if toy else Path(data["dir"]).name}: '
-             f'{len(classes)} classes, {data["num_train"]} train / '
-             f'{data["num_val"]} val videos; ResNet-18 from scratch, '
-             f'{size}x{size} input, {first_cfg.train_cfg.max_epochs} '
-             'epochs' + (' (--quick: plumbing only)' if quick else ''))
-    files['chart'] = work_dir / CHART_FILE
-    plot_chart(results, files['chart'], title, chance=1 / len(classes),
-               order_blind=0.5 if toy else None)
-
-    cam_name = GRADCAM_MODEL if GRADCAM_MODEL in trained else next(
-        iter(trained))
-    files['gradcam'] = work_dir / GRADCAM_FILE.format(cam_name)
-    cam = gradcam_picture(*trained[cam_name], files['gradcam'], classes,
-                          title=f'{cam_name}: ')
-    _log(f'grad-cam of {cam_name} on val video 0: true '
-         f'{classes[cam["label"]]}, predicted {classes[cam["pred"]]}')
-    return files
-
-
-def report(results: List[ModelResult], names: List[str],
-           configs: Dict[str, Path], files: Dict[str, Path], budget: Budget,
-           quick: bool, total_s: float) -> None:
-    """The table and where everything went."""
-    threads = torch.get_num_threads()
-    _log('\n' + format_table(results))
-    _log(f'\nCPU ms/clip: network inference on one decoded clip, batch 1, '
-         f'{threads} '
-         f'thread{"s" if threads > 1 else ""}, median of '
-         f'{budget.latency_runs}, measured side by side; GMACs: conv + '
-         'linear multiply-accumulates per clip')
-    if quick:
-        _log('--quick checks the plumbing only: 1 epoch on tiny data, the '
-             'accuracies mean nothing')
-    _log('\ndemo models: ' + ', '.join(
-        f'{name} ({_display_path(configs[name])})' for name in names))
-    _log(f'results:  {files["results"]}')
-    _log(f'chart:    {files["chart"]}')
-    _log(f'grad-cam: {files["gradcam"]}')
-    if 'markdown' in files:
-        _log(f'markdown: {files["markdown"]}')
-    _log(f'logs and checkpoints: {files["results"].parent}/<model>/')
-    _log(f'total time: {_duration(total_s)}')
 
 
 def _input_size(cfg) -> int:
@@ -991,14 +419,14 @@ ABLATION_NOTES: Dict[str, str] = {
 }
 
 
-def markdown_report(results: List[ModelResult], data: dict, trained: dict,
+def markdown_report(results: List[ModelResult], data: dict, cfg,
                     total_s: float, ablation: bool, quick: bool,
                     command: Optional[str]) -> str:
     """A docs-ready page: what was run, the table, the settings."""
-    cfg = next(iter(trained.values()))[1]
     optimizer = cfg.optim_wrapper.optimizer
     size = _input_size(cfg)
     segments = cfg.get('num_segments', '?')
+    threads = torch.get_num_threads()
     lines = ['# TDN ablation at demo scale' if ablation else
              '# tdn demo results', '']
     if ablation:
@@ -1010,7 +438,7 @@ def markdown_report(results: List[ModelResult], data: dict, trained: dict,
             'else equal.', '']
     if command:
         lines += ['Made with (about '
-                  f'{_duration(total_s)} on {os.cpu_count()} CPUs):', '',
+                  f'{duration(total_s)} on {os.cpu_count()} CPUs):', '',
                   '```bash', command, '```', '']
     lines += [
         f'Data: `{data["dir"]}`, {len(data["classes"])} classes, '
@@ -1026,14 +454,12 @@ def markdown_report(results: List[ModelResult], data: dict, trained: dict,
         '',
         markdown_table(results),
         '',
-        'top-1 / top-5: on the val list. GMACs: conv + linear '
-        'multiply-accumulates per clip. CPU ms/clip: network inference '
-        f'(backbone + head) on one decoded clip, batch 1, '
-        f'{torch.get_num_threads()} '
-        f'thread{"s" if torch.get_num_threads() > 1 else ""}, median, all '
-        'models measured side by side in one process. With 200 val videos '
-        'a top-1 difference under about 5 points is within the noise of '
-        'one run.',
+        'top-1 / top-5 / mean class: on the val list. GMACs: mmengine\'s '
+        'counter, per view x views. CPU ms/view: network inference '
+        f'(backbone + head) on one decoded view, batch 1, {threads} '
+        f'thread{"s" if threads > 1 else ""}, median, all models measured '
+        'side by side in one process. With 200 val videos a top-1 '
+        'difference under about 5 points is within the noise of one run.',
     ]
     notes = [f'- **{r.name}**: {ABLATION_NOTES[r.name]}' for r in results
              if r.name in ABLATION_NOTES] if ablation else []

@@ -30,7 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=16,
         help='toy videos for the data-pipeline benchmark (0: skip it)')
     parser.add_argument(
-        '--threads', type=int, help='torch CPU threads (default: torch\'s)')
+        '--threads', type=int,
+        help='torch CPU threads (default: OMP_NUM_THREADS, else all cores; '
+        'the choice is printed, and a warning when other work competes)')
     parser.add_argument('--json', help='also write the results here')
 
 
@@ -40,11 +42,11 @@ def main(args: argparse.Namespace) -> int:
     import torch
 
     from tdn_plugin.apis.benchmark import format_result, run_benchmark
+    from tdn_plugin.utils.timing import set_threads
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise SystemExit('tdn benchmark: --device cuda but CUDA is not '
                          'available')
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    print(f'tdn benchmark: {set_threads(args.threads)}', flush=True)
     result = run_benchmark(args.models, args.device, args.size, args.batch,
                            args.train_batch, args.repeats, args.variants,
                            args.pipeline_videos)

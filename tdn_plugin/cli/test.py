@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--dump',
         help='write the predictions (scores, labels, and each view\'s raw '
         'logits for `tdn ensemble`) to this .pkl file')
+    parser.add_argument(
+        '--views', choices=['1x1', '3crop', '10x3'],
+        help="rewrite the test pipeline for the release's protocol: 1 clip "
+        'centre crop, 1 clip 3 crops, 10 clips x 3 crops')
     add_launcher_arguments(parser)
 
 
@@ -35,6 +39,9 @@ def main(args: argparse.Namespace) -> int:
     set_launcher(cfg, args.launcher)
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'tdn test: checkpoint not found: {args.checkpoint}')
+    if args.views:
+        from tdn_plugin.utils.views import set_test_views
+        set_test_views(cfg, args.views)
     check_config(cfg)
     require_data(cfg, ['test'])
     cfg.load_from = None  # loaded strictly below, before any test work

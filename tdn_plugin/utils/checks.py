@@ -15,6 +15,7 @@ class CheckpointMismatchError(ValueError):
 
 
 def _pipelines(cfg: Config) -> Iterator[Tuple[str, list]]:
+    """(split, pipeline) of each data loader, through dataset wrappers."""
     for split in ('train', 'val', 'test'):
         dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
         while isinstance(dataset, dict):
@@ -32,6 +33,56 @@ def _frames_per_view(transform: dict) -> Optional[Tuple[int, int]]:
             'frames_per_segment', 5)
     if kind == 'SampleFrames' and transform.get('clip_len', 1) == 1:
         return transform.get('num_clips', 1), 1
+    return None
+
+
+def sampler_frames_per_view(transform: dict) -> Optional[int]:
+    """Frames one view of a sampling transform holds (T x F), or None if
+    ``transform`` is no frame sampler known here.
+
+    ``TDNSampleFrames``: ``num_segments * frames_per_segment`` (F defaults
+    to 5, as in the transform). MMAction2's ``SampleFrames``: with
+    ``clip_len=1`` (TSN-style sampling of 2D recognizers) the
+    ``num_clips`` frames form one view; with ``clip_len > 1`` (3D
+    recognizers) one clip of ``clip_len`` frames is one view.
+
+    Args:
+        transform (dict): A pipeline step.
+
+    Returns:
+        int, optional: The frames per view.
+    """
+    kind = transform.get('type')
+    if kind == 'TDNSampleFrames':
+        return transform['num_segments'] * transform.get(
+            'frames_per_segment', 5)
+    if kind in ('SampleFrames', 'UniformSample', 'DenseSampleFrames'):
+        clip_len = transform.get('clip_len', 1)
+        if clip_len == 1:
+            return transform.get('num_clips', 1)
+        return clip_len
+    return None
+
+
+def config_frames_per_view(cfg: Config, split: str = 'test') -> Optional[int]:
+    """Frames per view (T x F) that ``split``'s pipeline of ``cfg`` samples,
+    read from its frame sampler (see :func:`sampler_frames_per_view`).
+
+    Args:
+        cfg (Config): The config.
+        split (str): ``'train'``, ``'val'`` or ``'test'``. Defaults to
+            ``'test'``.
+
+    Returns:
+        int, optional: None if the pipeline has no known sampler.
+    """
+    for name, pipeline in _pipelines(cfg):
+        if name != split:
+            continue
+        for transform in pipeline:
+            frames = sampler_frames_per_view(transform)
+            if frames is not None:
+                return frames
     return None
 
 

@@ -6,20 +6,34 @@ import torch.nn as nn
 
 
 def frames_per_view(model: nn.Module, cfg=None, default: int = 1) -> int:
-    """Frames in one view: from the backbone (T x F), else (e.g. TSN's
-    plain ResNet) from the sampler of the config's test pipeline, else
-    ``default``."""
+    """Frames in one view (T x F).
+
+    From the backbone's ``frames_per_view`` (ResNetTDN, ResNetGTD), else its
+    ``num_segments`` x ``frames_per_segment`` (MMAction2's ResNetTSM, TANet),
+    else (e.g. TSN's or TRN's plain ResNet) from the frame sampler of the
+    config's test pipeline (:func:`~tdn_plugin.utils.checks.
+    config_frames_per_view`), else ``default``.
+
+    Args:
+        model (nn.Module): A recognizer.
+        cfg (Config, optional): Its config. Defaults to None.
+        default (int): When nothing says. Defaults to 1.
+
+    Returns:
+        int: The frames per view.
+    """
     backbone = model.backbone
-    if hasattr(backbone, 'num_segments'):
+    frames = getattr(backbone, 'frames_per_view', None)
+    if isinstance(frames, int):
+        return frames
+    if isinstance(getattr(backbone, 'num_segments', None), int):
         return backbone.num_segments * getattr(backbone,
                                                'frames_per_segment', 1)
     if cfg is not None:
-        from .checks import _frames_per_view, _pipelines
-        for split, pipeline in _pipelines(cfg):
-            for transform in pipeline:
-                got = _frames_per_view(transform)
-                if got is not None and split == 'test':
-                    return got[0] * got[1]
+        from .checks import config_frames_per_view
+        frames = config_frames_per_view(cfg)
+        if frames is not None:
+            return frames
     return default
 
 
@@ -46,13 +60,21 @@ def model_complexity(model: nn.Module,
     """
     from mmengine.analysis import get_model_complexity_info
     frames = frames_per_view(model, cfg)
+    from mmengine.logging import MMLogger
     model = model.eval()
-    with torch.no_grad():
-        info = get_model_complexity_info(
-            _OneView(model),
-            inputs=(torch.zeros(frames, 3, *shape), ),
-            show_table=False,
-            show_arch=False)
+    device = next(model.parameters()).device
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel('ERROR')  # one "unsupported operator" line per op type
+    try:
+        with torch.no_grad():
+            info = get_model_complexity_info(
+                _OneView(model),
+                inputs=(torch.zeros(frames, 3, *shape, device=device), ),
+                show_table=False,
+                show_arch=False)
+    finally:
+        logger.setLevel(level)
     return dict(
         params=sum(p.numel() for p in model.parameters()),
         gmacs=info['flops'] / 1e9,

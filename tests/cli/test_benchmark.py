@@ -39,3 +39,8 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert 'x TSM' in printed
     assert f'{rows["tdn"]["latency_vs_tsm"]:.3f}' in printed
+    assert 'timed: ' in printed and 'minor page faults' in printed
+    tdn = rows['tdn']
+    assert tdn['latency_min_ms'] <= tdn['latency_ms'] <= tdn['latency_max_ms']
+    assert result['settings']['threads'] >= 1
+    assert result['load']['cores'] >= 1

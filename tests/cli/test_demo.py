@@ -8,16 +8,21 @@ from mmengine.config import Config
 
 from tdn_plugin.apis.demo import (
     ABLATION_MODELS,
+    ALL_MODELS,
     DEMO_MODELS,
     QUICK,
     demo_config,
     demo_config_dir,
-    set_epochs,
 )
 from tdn_plugin.cli.main import main
 
-CONFIGS = sorted(set(DEMO_MODELS.values()) | set(ABLATION_MODELS.values()))
-ENTRY_KEYS = {'top1', 'top5', 'params', 'gmacs', 'cpu_ms_per_clip'}
+CONFIGS = sorted(set(ALL_MODELS.values()) | set(ABLATION_MODELS.values()))
+# the keys users had, then the ones compare adds
+ENTRY_KEYS = {'top1', 'top5', 'params', 'gmacs', 'cpu_ms_per_clip',
+              'mean_class_accuracy', 'gmacs_per_view', 'views',
+              'gmacs_per_video', 'frames_per_view', 'latency', 'train_s',
+              'test_s', 'data_s', 'compute_s', 'config', 'work_dir',
+              'checkpoint'}
 
 
 def _transforms(cfg):
@@ -37,7 +42,9 @@ def test_demo_configs_share_data_and_budget(name):
         video='data/toy-motion/videos')
     # no flip (it would swap the left/right classes)
     assert not [t for t in _transforms(cfg) if 'Flip' in t['type']]
-    assert cfg.model.backbone.depth == 18
+    # MMAction2's TANet has TA-blocks for Bottleneck blocks only
+    assert cfg.model.backbone.depth == (50 if name.startswith('tanet')
+                                        else 18)
     assert cfg.model.backbone.pretrained is None
     reference = Config.fromfile(str(demo_config_dir() / DEMO_MODELS['tdn']))
     for key in ('optim_wrapper', 'param_scheduler', 'train_cfg'):
@@ -56,7 +63,10 @@ def test_demo_models_build_with_num_classes_override(name):
     cfg = load_config(str(demo_config_dir() / name),
                       {'model.cls_head.num_classes': 7})
     model = build_model(cfg)
-    assert model.cls_head.fc_cls.out_features == 7
+    # the layers that output class scores (TRN's relation MLPs end in them)
+    outputs = [m.out_features for m in model.cls_head.modules()
+               if isinstance(m, torch.nn.Linear)]
+    assert 7 in outputs and 10 not in outputs
 
 
 def test_ablation_configs_switch_one_part_each():
@@ -86,14 +96,6 @@ def test_demo_config_points_at_data_and_shortens_schedule(tmp_path):
     assert cfg.val_dataloader is None
 
 
-def test_set_epochs_keeps_cosine_to_the_end():
-    cfg = Config.fromfile(str(demo_config_dir() / DEMO_MODELS['tdn']))
-    set_epochs(cfg, 3)
-    warmup, cosine = cfg.param_scheduler
-    assert (warmup.begin, warmup.end) == (0, 1)
-    assert (cosine.begin, cosine.end, cosine.T_max) == (1, 3, 2)
-
-
 def test_demo_unknown_model_is_an_error(tmp_path, capsys):
     assert main(['demo', '--quick', '--models', 'nope', '--work-dir',
                  str(tmp_path)]) == 1
@@ -111,10 +113,14 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch, capsys):
     assert (tmp_path / 'data' / 'toy-motion-quick' / 'train.txt').is_file()
 
     results = json.loads((work_dir / 'results.json').read_text())
-    assert list(results) == ['models']
+    assert list(results) == ['models', 'settings']
     assert list(results['models']) == list(DEMO_MODELS)
+    settings = results['settings']
+    assert settings['demo']['speed_index_s'] > 0
+    assert settings['threads'] >= 1 and settings['seed'] == 0
+    assert set(settings['wall_s_per_model']) == set(DEMO_MODELS)
     for name, entry in results['models'].items():
-        assert set(entry) == ENTRY_KEYS, name
+        assert set(entry) - {'families'} == ENTRY_KEYS, name
         assert 0 <= entry['top1'] <= entry['top5'] <= 1, name
         assert entry['params'] > 1e6 and isinstance(entry['params'], int)
         assert entry['gmacs'] > 0 and entry['cpu_ms_per_clip'] > 0
@@ -129,7 +135,9 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch, capsys):
         assert list((work_dir / name).glob('epoch_1.pth')), name
         assert f'[{number}/{len(DEMO_MODELS)}] {name}' in out
     assert 'results.json' in out and 'accuracy_vs_cost.png' in out
-    assert 'demo models: tdn' in out
+    assert 'demo models: tdn' in out and 'speed index: TSM-R50' in out
+    assert (work_dir / 'results.csv').is_file()
+    assert (work_dir / 'confusion_tdn.png').is_file()
 
 
 @pytest.mark.slow

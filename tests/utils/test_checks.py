@@ -106,3 +106,21 @@ def test_mmaction_tools_refuse_hostile_checkpoint(tiny_config, tmp_path):
     assert out.returncode != 0
     assert 'Refusing to load checkpoint' in out.stderr
     assert not marker.exists()
+
+
+def test_frames_per_view_is_read_from_the_sampler():
+    from tdn_plugin.utils.checks import (
+        config_frames_per_view,
+        sampler_frames_per_view,
+    )
+    assert config_frames_per_view(Config.fromfile(STHV1)) == 40
+    assert config_frames_per_view(
+        Config.fromfile('configs/demo/tsn_toy-motion.py')) == 4
+    assert sampler_frames_per_view(dict(type='TDNSampleFrames',
+                                        num_segments=8,
+                                        frames_per_segment=3)) == 24
+    # a 3D clip is a view; num_clips are views then
+    assert sampler_frames_per_view(dict(type='SampleFrames', clip_len=8,
+                                        frame_interval=8,
+                                        num_clips=10)) == 8
+    assert sampler_frames_per_view(dict(type='DecordDecode')) is None

@@ -1,0 +1,250 @@
+"""One side-by-side timer, one fairness rule, one thread policy.
+
+Used by ``tdn compare``/``tdn demo`` (latency per view of the trained
+models) and ``tdn benchmark`` (R50 models at paper scale).
+
+- Fairness: all models are timed in one process, round after round, each
+  model once per round in a freshly shuffled order (seeded), so a change of
+  machine load hits all of them alike and no model always runs right after
+  another. Min, median and max over the rounds are kept.
+- Threads: the caller's number, else ``OMP_NUM_THREADS``, else every CPU
+  this process may use. Never chosen from a momentary load reading (a busy
+  second at start must not halve a whole run); the load is measured and
+  reported instead, with a warning when other work competes for the CPUs.
+- What is timed is said: batch, input size, threads, device, mode.
+"""
+import os
+import platform
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional
+
+import torch
+
+
+@dataclass
+class Timing:
+    """Seconds of one task over the timed rounds."""
+
+    seconds: List[float] = field(default_factory=list)
+
+    @property
+    def min_ms(self) -> float:
+        return 1000 * min(self.seconds)
+
+    @property
+    def median_ms(self) -> float:
+        return 1000 * statistics.median(self.seconds)
+
+    @property
+    def max_ms(self) -> float:
+        return 1000 * max(self.seconds)
+
+    def json(self) -> dict:
+        return dict(min_ms=round(self.min_ms, 2),
+                    median_ms=round(self.median_ms, 2),
+                    max_ms=round(self.max_ms, 2),
+                    rounds=len(self.seconds))
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity), else the machine's."""
+    if hasattr(os, 'sched_getaffinity'):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def set_threads(threads: Optional[int] = None) -> str:
+    """Set PyTorch's CPU threads by the one policy and say what was chosen.
+
+    Args:
+        threads (int, optional): Threads asked for. Defaults to None:
+            ``OMP_NUM_THREADS`` if set, else all usable CPUs.
+
+    Returns:
+        str: E.g. ``'2 CPU threads (all cores)'``.
+    """
+    if threads:
+        why = '--threads'
+    elif os.environ.get('OMP_NUM_THREADS', '').isdigit():
+        threads, why = int(os.environ['OMP_NUM_THREADS']), 'OMP_NUM_THREADS'
+    else:
+        threads, why = usable_cpus(), 'all cores'
+    torch.set_num_threads(threads)
+    return f'{threads} CPU thread{"s" if threads > 1 else ""} ({why})'
+
+
+def _cpu_jiffies() -> Optional[tuple]:
+    """(busy, total) jiffies of all CPUs from /proc/stat, or None."""
+    try:
+        with open('/proc/stat') as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+def _minor_faults() -> Optional[int]:
+    """Minor page faults of this process so far (None off Unix)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+class LoadMonitor:
+    """CPUs kept busy by OTHER processes while a block runs: the machine's
+    busy time from ``/proc/stat`` minus this process's own CPU time
+    (``os.times``), over the wall time. Also the 1-minute load average at
+    start and end, and this process's own system time and minor page
+    faults (where the kernel time of a CPU run comes from: glibc's malloc
+    hands large activation buffers back to the kernel after each forward
+    and faults them in again on the next one).
+
+    Example:
+        >>> with LoadMonitor() as load:
+        ...     work()
+        >>> load.warning()  # None, or 'machine busy: ...'
+    """
+
+    def __init__(self) -> None:
+        self.cores = os.cpu_count() or 1
+        self.other_busy_cpus: Optional[float] = None
+        self.loadavg_start: Optional[float] = None
+        self.loadavg_end: Optional[float] = None
+        self.own_cpu_s: Optional[float] = None
+        self.own_system_s: Optional[float] = None
+        self.minor_page_faults: Optional[int] = None
+
+    @staticmethod
+    def _loadavg() -> Optional[float]:
+        try:
+            return os.getloadavg()[0]
+        except OSError:
+            return None
+
+    def __enter__(self) -> 'LoadMonitor':
+        self.loadavg_start = self._loadavg()
+        self._jiffies = _cpu_jiffies()
+        times = os.times()
+        self._own = times.user + times.system
+        self._sys = times.system
+        self._faults = _minor_faults()
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        wall = time.perf_counter() - self._wall
+        times = os.times()
+        own = times.user + times.system - self._own
+        self.own_cpu_s = own
+        self.own_system_s = times.system - self._sys
+        faults = _minor_faults()
+        if faults is not None and self._faults is not None:
+            self.minor_page_faults = faults - self._faults
+        self.loadavg_end = self._loadavg()
+        end = _cpu_jiffies()
+        if self._jiffies is None or end is None or wall <= 0:
+            return
+        ticks = os.sysconf('SC_CLK_TCK') if hasattr(os, 'sysconf') else 100
+        busy = (end[0] - self._jiffies[0]) / ticks
+        self.other_busy_cpus = max(0.0, (busy - own) / wall)
+
+    def warning(self, threshold: float = 0.5) -> Optional[str]:
+        """A one-line warning when other work kept more than ``threshold``
+        CPUs busy (or, without /proc/stat, the load average exceeded the
+        threads in use by that much), else None."""
+        if self.other_busy_cpus is not None:
+            if self.other_busy_cpus > threshold:
+                return (f'machine busy: other processes kept '
+                        f'{self.other_busy_cpus:.1f} of {self.cores} cores '
+                        'busy while timing; figures are unreliable')
+            return None
+        load = self.loadavg_end
+        if load is not None and load > torch.get_num_threads() + threshold:
+            return (f'machine busy: load {load:.1f} on {self.cores} cores; '
+                    'figures are unreliable')
+        return None
+
+    def json(self) -> dict:
+        return dict(
+            other_busy_cpus=None if self.other_busy_cpus is None else round(
+                self.other_busy_cpus, 2),
+            loadavg_start=self.loadavg_start,
+            loadavg_end=self.loadavg_end,
+            cores=self.cores,
+            own_cpu_s=None if self.own_cpu_s is None else round(
+                self.own_cpu_s, 2),
+            own_system_s=None if self.own_system_s is None else round(
+                self.own_system_s, 2),
+            minor_page_faults=self.minor_page_faults)
+
+
+def time_side_by_side(tasks: Dict[str, Callable[[], None]],
+                      rounds: int,
+                      warmup: int = 1,
+                      seed: int = 0,
+                      device: str = 'cpu') -> Dict[str, Timing]:
+    """Time each task ``rounds`` times, the tasks taking turns in a
+    shuffled order each round (see the module docstring).
+
+    Args:
+        tasks (dict): name -> a callable doing one timed unit of work.
+        rounds (int): Timed rounds.
+        warmup (int): Untimed rounds first. Defaults to 1.
+        seed (int): Seed of the order. Defaults to 0.
+        device (str): ``'cuda'`` synchronises around each call. Defaults to
+            ``'cpu'``.
+
+    Returns:
+        dict: name -> :class:`Timing`.
+    """
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
+    order = list(tasks)
+    shuffle = random.Random(seed).shuffle
+    timings = {name: Timing() for name in tasks}
+    for round_index in range(warmup + rounds):
+        shuffle(order)
+        for name in order:
+            sync()
+            start = time.perf_counter()
+            tasks[name]()
+            sync()
+            if round_index >= warmup:
+                timings[name].seconds.append(time.perf_counter() - start)
+    return timings
+
+
+def package_versions() -> Dict[str, str]:
+    """Versions of the packages that make the numbers."""
+    from importlib import metadata
+    versions = {'python': platform.python_version()}
+    for name in ('torch', 'mmengine', 'mmcv', 'mmcv-lite', 'mmaction2',
+                 'numpy', 'decord'):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def machine_info(device: str = 'cpu') -> dict:
+    """CPU model, cores, PyTorch threads (and the GPU on CUDA)."""
+    info = dict(cpu=platform.processor() or platform.machine(),
+                cores=os.cpu_count(), usable_cores=usable_cpus(),
+                threads=torch.get_num_threads(), device=device)
+    try:
+        with open('/proc/cpuinfo') as f:
+            names = [line.split(':', 1)[1].strip() for line in f
+                     if line.startswith('model name')]
+        if names:
+            info['cpu'] = names[0]
+    except OSError:
+        pass
+    if device == 'cuda':
+        info['gpu'] = torch.cuda.get_device_name()
+    return info

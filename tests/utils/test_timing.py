@@ -1,0 +1,49 @@
+"""The side-by-side timer's fairness rule and the thread policy (what is
+measured is never asserted to be fast or slow)."""
+import torch
+
+from tdn_plugin.utils.timing import (
+    LoadMonitor,
+    set_threads,
+    time_side_by_side,
+    usable_cpus,
+)
+
+
+def test_models_take_turns_in_a_shuffled_order():
+    calls = []
+    tasks = {name: (lambda name=name: calls.append(name))
+             for name in 'abcd'}
+    timings = time_side_by_side(tasks, rounds=6, warmup=1)
+    assert len(calls) == 4 * 7
+    rounds = [calls[i:i + 4] for i in range(0, len(calls), 4)]
+    assert all(sorted(r) == list('abcd') for r in rounds)
+    assert len({tuple(r) for r in rounds}) > 1  # the order changes
+    for timing in timings.values():
+        assert len(timing.seconds) == 6
+        assert timing.min_ms <= timing.median_ms <= timing.max_ms
+
+
+def test_thread_policy_is_explicit(monkeypatch):
+    threads = torch.get_num_threads()
+    try:
+        assert set_threads(1) == '1 CPU thread (--threads)'
+        monkeypatch.setenv('OMP_NUM_THREADS', '1')
+        assert set_threads() == '1 CPU thread (OMP_NUM_THREADS)'
+        monkeypatch.delenv('OMP_NUM_THREADS')
+        note = set_threads()
+        assert torch.get_num_threads() == usable_cpus()
+        assert note.endswith('(all cores)')
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_load_monitor_reads_the_machine():
+    with LoadMonitor() as load:
+        sum(i * i for i in range(200_000))
+    data = load.json()
+    assert data['cores'] >= 1
+    if data['other_busy_cpus'] is not None:  # Linux
+        assert data['other_busy_cpus'] >= 0
+    warning = load.warning(threshold=-1.0)  # always "busy" at -1
+    assert warning.startswith('machine busy: ')
