@@ -27,6 +27,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
+from tdn_plugin.engine.runner import build_runner
+
 from . import report as reports
 from .data import find_families, one_clip, read_classes
 
@@ -267,11 +269,18 @@ def prepare_config(config: Union[str, Path], work_dir: Union[str, Path],
     """
     from mmengine.config import Config
 
+    from tdn_plugin.datasets.skip_bad_videos import wrap_bad_videos
     from tdn_plugin.utils.checks import check_config
+    from tdn_plugin.utils.config_path import (
+        ConfigNotFoundError,
+        resolve_config,
+    )
     from tdn_plugin.utils.views import set_test_views
-    if not Path(config).is_file():
-        raise CompareError(f'config file not found: {config}')
-    cfg = Config.fromfile(str(config))
+    try:
+        cfg = Config.fromfile(resolve_config(str(config)))
+    except ConfigNotFoundError as error:
+        raise CompareError(str(error)) from None
+    wrap_bad_videos(cfg)
     backbone_type = (cfg.model.get('backbone') or {}).get('type')
     if backbone_type in NEEDS_MMCV_OPS and not mmcv_ops_available():
         raise CompareError(
@@ -312,23 +321,6 @@ def prepare_config(config: Union[str, Path], work_dir: Union[str, Path],
 
 
 # Runs ------------------------------------------------------------------------
-def build_runner(cfg, verbose: bool = False, name: str = ''):
-    """mmengine's Runner for ``cfg``; unless ``verbose``, without its
-    environment and config dump on the console (the config is saved in the
-    work directory all the same)."""
-    from mmengine.runner import Runner
-    if name:
-        cfg.experiment_name = name  # the Runner adds a timestamp
-    if verbose:
-        return Runner.from_cfg(cfg)
-    level = cfg.get('log_level', 'INFO')
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    for handler in runner.logger.handlers:
-        handler.setLevel(level)
-    return runner
-
-
 def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     """The model inside a DDP-like wrapper."""
     from mmengine.model import is_model_wrapper

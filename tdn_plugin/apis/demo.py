@@ -154,18 +154,15 @@ QUICK = Budget(
 
 
 def demo_config_dir() -> Path:
-    """The directory of the demo configs (``configs/demo``): next to the
-    package (source checkout, editable install) or inside it
-    (``tdn_plugin/.mim/configs/demo``, if packaged that way)."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package.parent / 'configs' / 'demo',
-                      package / '.mim' / 'configs' / 'demo'):
-        if (candidate / DEMO_MODELS['tdn']).is_file():
-            return candidate
-    raise DemoError(
-        'cannot find the demo configs (configs/demo/*.py) next to the '
-        f'tdn_plugin package ({package}); run the demo from a source '
-        'checkout installed with pip install -e .')
+    """The directory of the demo configs: ``demo/`` of the packaged configs
+    (:func:`tdn_plugin.utils.config_path.packaged_configs_dir`)."""
+    from tdn_plugin.utils.config_path import packaged_configs_dir
+    root = packaged_configs_dir()
+    if root is None or not (Path(root, 'demo', DEMO_MODELS['tdn'])).is_file():
+        raise DemoError(
+            'cannot find the demo configs (configs/demo/*.py) in the '
+            'installed tdn_plugin package or its checkout')
+    return Path(root, 'demo')
 
 
 def _display_path(path: Union[str, Path]) -> str:

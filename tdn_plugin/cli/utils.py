@@ -71,26 +71,9 @@ def load_config(name: str, cfg_options: Optional[dict] = None) -> Config:
 
 
 def build_runner(cfg: Config, verbose: bool = False):
-    """mmengine's Runner for ``cfg`` (or ``runner_type``'s); unless
-    ``verbose``, without the environment and config dump on the console
-    (the work directory's log and config file keep them)."""
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-
-    def build():
-        if 'runner_type' in cfg:
-            return RUNNERS.build(cfg)
-        return Runner.from_cfg(cfg)
-
-    if verbose:
-        return build()
-    level = cfg.get('log_level', 'INFO')
-    cfg.log_level = 'WARNING'
-    runner = build()
-    for handler in runner.logger.handlers:
-        handler.setLevel(level)
-    cfg.log_level = level
-    return runner
+    """The config's Runner (:func:`tdn_plugin.engine.runner.build_runner`)."""
+    from tdn_plugin.engine.runner import build_runner as build
+    return build(cfg, verbose)
 
 
 def require_data(cfg: Config, splits: Sequence[str]) -> None:

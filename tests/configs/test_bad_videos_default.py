@@ -1,8 +1,10 @@
 """Every shipped training config trains through unreadable videos by
-default (configs/_base_/bad_videos.py, applied by wrap_bad_videos when a
-``tdn`` command loads a config)."""
+default (configs/_base_/bad_videos.py: its BadVideoRunner applies
+wrap_bad_videos, for the ``tdn`` commands and MMAction2's own tools)."""
 import glob
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -85,9 +87,19 @@ def toy_with_bad_videos(tmp_path_factory):
     return root
 
 
+def _mmaction_train_tool() -> str:
+    import mmaction
+    tool = osp.join(osp.dirname(mmaction.__file__), '.mim', 'tools',
+                    'train.py')
+    if not osp.isfile(tool):
+        pytest.skip('MMAction2 tools not found')
+    return tool
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize('launcher', ['tdn', 'mmaction-tools'])
 def test_demo_config_trains_through_bad_videos(toy_with_bad_videos,
-                                               tmp_path):
+                                               tmp_path, launcher):
     root = toy_with_bad_videos
     work_dir = tmp_path / 'run'
     loader = dict(batch_size=4, num_workers=0, persistent_workers=False)
@@ -98,8 +110,16 @@ def test_demo_config_trains_through_bad_videos(toy_with_bad_videos,
                 f'train_dataloader.dataset.data_prefix.video={root}/videos',
                 f'val_dataloader.dataset.data_prefix.video={root}/videos',
                 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1']
-    assert run(['train', 'configs/demo/tdn_toy-motion.py', '--work-dir',
-                str(work_dir), '--cfg-options', *options]) == 0
+    config = 'configs/demo/tdn_toy-motion.py'
+    if launcher == 'tdn':
+        assert run(['train', config, '--work-dir', str(work_dir),
+                    '--cfg-options', *options]) == 0
+    else:
+        out = subprocess.run(
+            [sys.executable, _mmaction_train_tool(), config, '--work-dir',
+             str(work_dir), '--cfg-options', *options],
+            capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr[-3000:]
     (log_file, ) = glob.glob(str(work_dir / '*' / '*.log'))
     log = open(log_file).read()
     for name in ('truncated.mp4', 'empty.mp4', 'missing.mp4'):
