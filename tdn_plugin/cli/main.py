@@ -54,6 +54,10 @@ USER_ERRORS = {
     'tdn_plugin.converters.release_tdn': ('ConversionError', ),
     'tdn_plugin.datasets.skip_bad_videos': ('BadVideoError', ),
     'tdn_plugin.datasets.data_check': ('DataListError', ),
+    'tdn_plugin.apis.compare': ('CompareError', ),
+    'tdn_plugin.apis.data': ('DataError', ),
+    'tdn_plugin.apis.demo': ('DemoError', ),
+    'tdn_plugin.apis.ensemble': ('EnsembleError', ),
 }
 
 

@@ -4,7 +4,6 @@ import pickle
 import pytest
 import torch
 
-from tdn_plugin.cli.ensemble import combine
 from tdn_plugin.cli.main import main
 from tdn_plugin.utils.safe_pickle import load_results
 
@@ -14,13 +13,6 @@ def write_dump(path, view_scores):
                     gt_label=torch.tensor([0])) for v in view_scores]
     with open(path, 'wb') as f:
         pickle.dump(results, f)
-
-
-def test_release_rule_sums_relu_clipped_logits():
-    a = [torch.tensor([[2., -1., 0.5], [1., 3., -2.]])]
-    b = [torch.tensor([[-4., 1., 1.]])]
-    out = combine([a, b], 'relu-sum')
-    torch.testing.assert_close(out, torch.tensor([[3., 4., 1.5]]))
 
 
 def test_ensemble_end_to_end(tmp_path, capsys):
@@ -39,6 +31,10 @@ def test_ensemble_end_to_end(tmp_path, capsys):
     assert main(['ensemble', str(tmp_path / 'm1.pkl'), '--ann',
                  str(ann)]) == 0
     assert 'top-1 66.67' in capsys.readouterr().out
+    (tmp_path / 'short.txt').write_text('a.mp4 0\n')
+    with pytest.raises(ValueError, match='has 3 results'):
+        main(['ensemble', str(tmp_path / 'm1.pkl'), '--ann',
+              str(tmp_path / 'short.txt')])
 
 
 def test_results_with_code_are_refused(tmp_path):
