@@ -2,6 +2,7 @@ import glob
 import json
 import os.path as osp
 
+import pytest
 import torch
 
 from tdn_plugin.cli.main import main
@@ -15,6 +16,7 @@ def val_accuracies(work_dir):
     return [r['acc/top1'] for r in rows if 'acc/top1' in r]
 
 
+@pytest.mark.slow
 def test_resumed_run_repeats_the_uninterrupted_one(tiny_config, tmp_path):
     common = ['--seed', '3', '--deterministic', '--cfg-options',
               'model.cls_head.dropout_ratio=0.5']
