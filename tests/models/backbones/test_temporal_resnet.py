@@ -30,24 +30,6 @@ class ShiftResNet(TemporalResNet):
                                  shift_div=self.shift_div)
 
 
-def randomised(model):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.dim() > 1:
-                p.copy_(torch.randn_like(p) * p[0].numel()**-0.5)
-            elif name.endswith('bias'):
-                p.normal_(0, 0.1)
-            else:  # norm weights
-                p.normal_(1, 0.2)
-        for name, b in model.named_buffers():
-            if name.endswith('running_var'):
-                b.uniform_(0.5, 1.5)
-            elif name.endswith('running_mean'):
-                b.normal_(0, 0.1)
-    return model
-
-
 def test_subclass_gets_its_blocks_wrapped_in_init():
     m = ShiftResNet(18, 4, temporal_stages=(1, 3))
     assert [type(b) for b in m.layer2] == [TemporalBlock] * 2
@@ -72,9 +54,9 @@ def test_frames_per_view(backbone, frames):
     (ResNetTDN, {}), (ResNetGTD, {}),
     (ResNetGTD, dict(with_short_term_tdm=True, enhancement='map')),
 ])
-def test_fast_and_plain_paths_give_one_function(cls, kwargs):
+def test_fast_and_plain_paths_give_one_function(cls, kwargs, randomise):
     """float64, eval mode: the inference switch changes speed only."""
-    m = randomised(cls(18, num_segments=4, **kwargs)).double().eval()
+    m = randomise(cls(18, num_segments=4, **kwargs)).double().eval()
     x = torch.randn(2 * m.frames_per_view, 3, 64, 64, dtype=torch.float64)
     with torch.no_grad():
         fast = m(x)
@@ -105,12 +87,12 @@ def test_norm_cfg_reaches_the_temporal_modules():
     assert g.layer2[1].temporal.gtdm.reduce_bn.eps == 1e-3
 
 
-def test_group_norm_backbone_runs_both_paths():
+def test_group_norm_backbone_runs_both_paths(randomise):
     """A norm that cannot be folded: the fast path applies it as it is."""
     norm_cfg = dict(type='GN', num_groups=4, requires_grad=True)
     m = ResNetTDN(18, num_segments=4, norm_cfg=norm_cfg)
     m.init_weights()
-    m = randomised(m).double().eval()
+    m = randomise(m).double().eval()
     assert isinstance(m.layer4[1].temporal.long_term_tdm.expand_bn,
                       nn.GroupNorm)
     assert isinstance(m.layer4[1].temporal.long_term_tdm, LongTermTDM)

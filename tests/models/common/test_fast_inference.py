@@ -12,19 +12,6 @@ from tdn_plugin.models.common import (
 )
 
 
-def randomised(module):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.normal_(0, 0.3)
-        for name, b in module.named_buffers():
-            if name.endswith('running_var'):
-                b.uniform_(0.5, 1.5)
-            elif name.endswith('running_mean'):
-                b.normal_(0, 0.1)
-    return module.double().eval()
-
-
 def both_paths(module, *inputs, method='forward'):
     """(fast, plain) outputs, autograd off for both."""
     call = getattr(module, method)
@@ -38,15 +25,15 @@ def both_paths(module, *inputs, method='forward'):
 
 
 @pytest.mark.parametrize('size', [7, 6, 1])
-def test_long_term_tdm(size):
-    m = randomised(LongTermTDM(64, 4, reduction=8))
+def test_long_term_tdm(size, randomise):
+    m = randomise(LongTermTDM(64, 4, reduction=8)).double().eval()
     x = torch.randn(8, 64, size, size, dtype=torch.float64)
     fast, plain = both_paths(m, x)
     torch.testing.assert_close(fast, plain, rtol=0, atol=1e-13)
 
 
-def test_temporal_conv_shift():
-    m = randomised(TemporalConvShift(32, 4))
+def test_temporal_conv_shift(randomise):
+    m = randomise(TemporalConvShift(32, 4)).double().eval()
     x = torch.randn(8, 32, 5, 3, dtype=torch.float64)
     fast, plain = both_paths(m, x)
     torch.testing.assert_close(fast, plain, rtol=0, atol=1e-14)
@@ -88,10 +75,10 @@ def test_set_fast_inference_reaches_every_module():
     assert not model[0].fast_inference and not model[1].fast_inference
 
 
-def test_with_autograd_the_plain_path_runs():
+def test_with_autograd_the_plain_path_runs(randomise):
     """Training (and Grad-CAM in eval mode) records the plain path, whatever
     the switch says."""
-    m = randomised(LongTermTDM(32, 4, reduction=4))
+    m = randomise(LongTermTDM(32, 4, reduction=4)).double().eval()
     x = torch.randn(8, 32, 4, 4, dtype=torch.float64, requires_grad=True)
     out = m(x)
     out.sum().backward()
