@@ -94,8 +94,11 @@ def check_config(cfg: Config) -> None:
     if backbone.get('type') not in ('ResNetTDN', 'ResNetGTD'):
         return
     segments = backbone.get('num_segments', 8)
-    frames = backbone.get('frames_per_segment',
-                          5 if backbone['type'] == 'ResNetTDN' else 1)
+    # the backbones' defaults: ResNetTDN 5; ResNetGTD 5 with its S-TDM,
+    # else 1
+    frames = backbone.get('frames_per_segment') or (
+        5 if backbone['type'] == 'ResNetTDN'
+        or backbone.get('with_short_term_tdm') else 1)
     name = (f'{backbone["type"]}(num_segments={segments}, '
             f'frames_per_segment={frames})')
     head = model.get('cls_head') or {}
