@@ -41,15 +41,17 @@ DEMO_MODELS: Dict[str, str] = {
     'tsm': 'tsm_toy-motion.py',
     'gtdnet': 'gtdnet_toy-motion.py',
 }
-# `--all`: every contender, MMAction2's TANet, TRN, TPN and TIN too (TIN
-# needs mmcv's compiled ops and is skipped with a one-line reason where
-# only mmcv-lite is installed)
+# `--all`: every contender: MMAction2's TANet, TRN, TPN and TIN (TIN needs
+# mmcv's compiled ops and is skipped with a one-line reason where only
+# mmcv-lite is installed), and GTDNet with TDN's short-term TDM
 ALL_MODELS: Dict[str, str] = dict(
     DEMO_MODELS,
     tanet='tanet_toy-motion.py',
     trn='trn_toy-motion.py',
     tpn='tpn_toy-motion.py',
     tin='tin_toy-motion.py',
+    # GTDNet with TDN's short-term TDM (5 frames per segment)
+    **{'gtdnet-stdm': 'gtdnet-stdm_toy-motion.py'},
 )
 
 # the paper's ablation at demo scale: TDN without each temporal part
