@@ -469,10 +469,12 @@ def fast_phases(num_frames: int, rng: np.random.Generator,
     - frames one segment apart (6-10 frames in the demo's 24-40 frame videos
       at T = 4) are out of phase: the rate's spread of 0.28 cycles per frame
       times 6 or more frames spreads their phase difference over more than
-      1.6 cycles, i.e. around the whole circle (with the jitter the first
-      circular moment ``|E exp(2 pi i dphase)|`` is at most about 0.1 for
-      6-10 frames, see the tests), so one frame per segment hardly tells
-      the direction;
+      1.6 cycles, i.e. around the whole circle: the first circular moment
+      ``|E exp(2 pi i dphase)|`` of their phase difference is
+      ``|sinc(0.28 d)| |sinc(0.1)|^d`` (``sinc(x) = sin(pi x) / (pi x)``),
+      0.02-0.15 for d = 6-10 frames
+      (1 would be a fixed difference, 0 a uniform one), so one frame per
+      segment hardly tells the direction;
     - the start phase is uniform, so any single frame has the same
       distribution whatever the direction.
 
