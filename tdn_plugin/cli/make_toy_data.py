@@ -3,14 +3,26 @@ import argparse
 import sys
 
 from tdn_plugin.datasets.toy_motion import (
-    CLASSES,
+    DEFAULT_FAMILIES,
     DEFAULT_SIZE,
     DEFAULT_VAL_PER_CLASS,
     DEFAULT_VIDEOS_PER_CLASS,
+    FAMILIES,
     make_toy_motion,
 )
 
 HELP = 'generate the toy motion video dataset'
+
+
+def _family_list(text: str) -> tuple:
+    """``order,short-term`` -> ('order', 'short-term'), names checked."""
+    names = tuple(name.strip() for name in text.split(',') if name.strip())
+    unknown = [name for name in names if name not in FAMILIES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f'unknown or no family in {text!r}: choose from '
+            f'{", ".join(FAMILIES)}')
+    return names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,12 +32,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser (argparse.ArgumentParser): The ``make-toy-data`` parser.
     """
     parser.description = (
-        f'Generate {len(CLASSES)} classes of procedural videos in which only '
-        'the order of the frames tells a class from its time-reversed twin '
-        '(moving right/left, down/up, growing/shrinking, rotating clockwise/'
-        'anticlockwise, appearing/disappearing). Writes DIR/videos/*.mp4, '
-        'DIR/train.txt, DIR/val.txt (MMAction2 VideoDataset lists) and '
-        'DIR/classes.txt.')
+        'Generate procedural videos in families of class pairs that '
+        'appearance cannot separate: order (moving right/left, growing/'
+        'shrinking, appearing/disappearing: motion over the whole clip, '
+        'seen by one frame per segment in order), short-term (stripes '
+        'drifting right/left, a symmetric shape spinning clockwise/'
+        'anticlockwise: fast periodic motion that only consecutive frames '
+        'show) and appearance (ring, checkerboard: a control that one frame '
+        'solves). Writes DIR/videos/*.mp4, DIR/train.txt, DIR/val.txt '
+        '(MMAction2 VideoDataset lists), DIR/classes.txt and '
+        'DIR/families.json (family -> class names).')
     parser.add_argument('dir', metavar='DIR', help='output directory')
     parser.add_argument(
         '--videos-per-class', type=int, default=DEFAULT_VIDEOS_PER_CLASS,
@@ -40,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--size', type=int, default=DEFAULT_SIZE, metavar='PX',
         help='frame height and width, even (default: %(default)s)')
+    parser.add_argument(
+        '--families', type=_family_list, default=DEFAULT_FAMILIES,
+        metavar='F[,F...]',
+        help=f'comma-separated motion families, from {", ".join(FAMILIES)} '
+        f'(default: {",".join(DEFAULT_FAMILIES)})')
     parser.add_argument(
         '--force', action='store_true',
         help='regenerate even if DIR holds a complete set made with the '
@@ -65,7 +86,8 @@ def main(args: argparse.Namespace) -> int:
             seed=args.seed,
             size=args.size,
             force=args.force,
-            progress=not args.no_progress)
+            progress=not args.no_progress,
+            families=args.families)
     except OSError as error:
         print(f'tdn make-toy-data: error: cannot write the dataset to '
               f'{args.dir}: {error}', file=sys.stderr)
@@ -83,4 +105,6 @@ def main(args: argparse.Namespace) -> int:
           f"{summary['num_val']} val videos ({summary['val_per_class']} per "
           f"class), {summary['size']}x{summary['size']} px, seed "
           f"{summary['seed']}")
+    for family, names in summary['families'].items():
+        print(f"  {family}: {', '.join(names)}")
     return 0

@@ -1,25 +1,38 @@
-"""Toy motion videos: classes that only the order of the frames tells apart.
+"""Toy motion videos in families of class pairs that appearance cannot
+separate, each family probing a different range of motion.
 
-Every class has a time-reversed twin: moving right / moving left, moving
-down / moving up, growing (approaching) / shrinking (receding), rotating
-clockwise / anticlockwise, appearing (fading in) / disappearing (fading out).
-A sample of a twin class is a freshly rendered sample of its forward class
-with the frames reversed, so within a pair the frames, as an unordered bag,
-are distributed identically and carry no class information: a model that
-ignores frame order (TSN) can at best tell the pair, i.e. about 50% top-1,
-while a model of motion (TDN, TSM) can reach 100%.
+``order`` (long-range order): moving right / left, growing / shrinking,
+appearing / disappearing. Each motion spans the whole clip, so one frame per
+segment (TSN sampling) shows it, if the model relates the segments in order
+(TSM, TDN); an order-blind model (TSN) at best tells the pair.
 
-Each video shows one main object (random shape, colour, size, start, speed)
-with a contrasting marker dot (so that rotating circles show), 1-2 smaller
-distractor objects bouncing around at random (the same law for every class
-and symmetric in time), a random textured background (gradient, stripes or
-blobs) and per-pixel Gaussian noise, over a random number of frames.
+``short-term`` (motion between consecutive frames only): stripes drifting
+right / left inside a wandering disc, a rotationally symmetric shape spinning
+clockwise / anticlockwise. The motion is fast and periodic (0.12-0.45 of a
+cycle per frame, random rate, random phase, per-frame rate jitter), so the
+phase wraps around several times within one segment (6-10 frames): frames
+one segment apart are out of phase, and the T frames of TSN sampling carry
+(almost) no information on the direction. Only frames a few steps apart
+(TDN's 5-frame windows) show it. See :func:`fast_phases`.
+
+``appearance`` (a control, not in the default set): a ring or a checkerboard
+square wandering slowly; one frame tells the class, so every model should
+learn it.
+
+Every order and short-term class has a time-reversed twin: a sample of a
+twin class is a freshly rendered sample of its forward class with the frames
+reversed, so within a pair the frames, as an unordered bag, are distributed
+identically and carry no class information. Everything else in a video obeys
+laws symmetric in time: a random textured background (gradient, stripes or
+blobs), 1-2 smaller distractor objects bouncing around, small drifts in
+random directions, per-pixel Gaussian noise, a random number of frames.
 
 Layout written by :func:`make_toy_motion` in ``out_dir``::
 
     videos/000000.mp4 ...   # mp4v, FPS frames per second, decodable by decord
     train.txt, val.txt      # MMAction2 VideoDataset lists: "000123.mp4 3"
     classes.txt             # one class name per line, line index = label
+    families.json           # {"order": [class names], "short-term": [...]}
     toy_motion.json         # parameters, written last: marks a complete set
 """
 import colorsys
@@ -33,19 +46,26 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-# forward class at an even label, its time-reversed twin at the next label
-CLASSES = [
-    'moving_right',
-    'moving_left',
-    'moving_down',
-    'moving_up',
-    'growing',
-    'shrinking',
-    'rotating_clockwise',
-    'rotating_anticlockwise',
-    'appearing',
-    'disappearing',
-]
+# family -> its classes. In the order and short-term families a forward
+# class is followed by its time-reversed twin.
+FAMILIES: Dict[str, Tuple[str, ...]] = {
+    'order': ('moving_right', 'moving_left', 'growing', 'shrinking',
+              'appearing', 'disappearing'),
+    'short-term': ('stripes_drifting_right', 'stripes_drifting_left',
+                   'spinning_clockwise', 'spinning_anticlockwise'),
+    'appearance': ('ring', 'checkerboard'),
+}
+# families with time-reversed twin pairs
+REVERSED_PAIR_FAMILIES = ('order', 'short-term')
+DEFAULT_FAMILIES = ('order', 'short-term')
+# every class the generator can render; a class index (``class_index``
+# below) is a position in this list
+ALL_CLASSES: List[str] = [name for family in FAMILIES.values()
+                          for name in family]
+# the classes of the default set (label = position), all in reversed pairs
+CLASSES: List[str] = [name for family in DEFAULT_FAMILIES
+                      for name in FAMILIES[family]]
+FAMILIES_FILE = 'families.json'
 FPS = 12
 DEFAULT_VIDEOS_PER_CLASS = 60
 DEFAULT_VAL_PER_CLASS = 20
@@ -53,7 +73,7 @@ DEFAULT_SIZE = 64
 DEFAULT_NUM_FRAMES_RANGE = (24, 40)
 META_FILE = 'toy_motion.json'
 # bump when the rendering changes, so that old sets are not reused
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 _SPLITS = ('train', 'val')
 _VIDEO_NAME = re.compile(r'^\d{6}\.mp4$')
@@ -91,6 +111,13 @@ SHAPES: Dict[str, np.ndarray] = {
     'plus': _plus(),
 }
 _SHAPE_NAMES = sorted(SHAPES)
+# shapes that look the same after 1/k of a turn, and their k: a spinner
+SPINNER_SYMMETRY: Dict[str, int] = {
+    'triangle': 3,
+    'square': 4,
+    'plus': 4,
+    'star': 5,
+}
 
 
 @dataclass
@@ -117,53 +144,179 @@ class Track:
 
 
 @dataclass
+class Pattern:
+    """A two-colour texture filling an object, in the object's frame.
+
+    Stripes: ``0.5 + 0.5 * sin(2 pi (u / period - phase))`` with ``u`` the
+    coordinate along ``direction``, so an increasing phase moves the stripes
+    along ``direction``. Checks: the product of two square waves.
+
+    Args:
+        period (float): Spatial period in pixels.
+        direction (float): Direction (radians, clockwise from +x) that the
+            stripes move in as the phase grows.
+        colour (Tuple[float, float, float]): RGB of the second colour,
+            0-255 (the first is the object's).
+        phases (np.ndarray): (T,) phase in cycles per frame.
+        checks (bool): A checkerboard instead of stripes. Defaults to False.
+    """
+
+    period: float
+    direction: float
+    colour: Tuple[float, float, float]
+    phases: np.ndarray
+    checks: bool = False
+
+
+@dataclass
 class SceneObject:
     """A shape, its colours and its track.
 
     Args:
         shape (str): A key of :data:`SHAPES`.
         colour (Tuple[float, float, float]): RGB fill, 0-255.
-        marker_colour (Tuple[float, float, float]): RGB of the marker dot
-            that shows the object's orientation, 0-255.
+        marker_colour (Tuple[float, float, float], optional): RGB of the
+            marker dot that shows the object's orientation, 0-255; None:
+            no marker.
         track (Track): Position, size, orientation and opacity per frame.
+        pattern (Pattern, optional): A texture instead of the plain fill.
+            Defaults to None.
+        outline (float): Draw only an outline this fraction of the radius
+            thick (0: filled). Defaults to 0.
     """
 
     shape: str
     colour: Tuple[float, float, float]
-    marker_colour: Tuple[float, float, float]
+    marker_colour: Optional[Tuple[float, float, float]]
     track: Track
+    pattern: Optional[Pattern] = None
+    outline: float = 0.0
+
+
+def family_of(class_index: int) -> str:
+    """The family of a class.
+
+    Args:
+        class_index (int): A position in :data:`ALL_CLASSES`.
+
+    Returns:
+        str: A key of :data:`FAMILIES`.
+    """
+    _check_class_index(class_index)
+    name = ALL_CLASSES[class_index]
+    return next(family for family, names in FAMILIES.items()
+                if name in names)
+
+
+def _position_in_family(class_index: int) -> int:
+    return FAMILIES[family_of(class_index)].index(ALL_CLASSES[class_index])
+
+
+def has_twin(class_index: int) -> bool:
+    """Whether a class has a time-reversed twin (order and short-term).
+
+    Args:
+        class_index (int): A position in :data:`ALL_CLASSES`.
+
+    Returns:
+        bool: True for the classes of :data:`REVERSED_PAIR_FAMILIES`.
+    """
+    return family_of(class_index) in REVERSED_PAIR_FAMILIES
 
 
 def twin_class(class_index: int) -> int:
-    """The label of the time-reversed twin of a class.
+    """The index of the time-reversed twin of a class.
 
     Args:
-        class_index (int): A label in ``range(len(CLASSES))``.
+        class_index (int): A position in :data:`ALL_CLASSES` of an order
+            or short-term class.
 
     Returns:
-        int: The twin's label (forward classes are even, twins odd).
+        int: The twin's index (a forward class comes first in its pair).
+
+    Raises:
+        ValueError: An index out of range or a class without a twin.
     """
-    _check_class_index(class_index)
-    return class_index ^ 1
+    if not has_twin(class_index):
+        raise ValueError(f'{ALL_CLASSES[class_index]} has no time-reversed '
+                         'twin')
+    return class_index + (1 if _position_in_family(class_index) % 2 == 0
+                          else -1)
 
 
 def is_forward_class(class_index: int) -> bool:
-    """Whether a class is rendered directly (its twin is reversed from it).
+    """Whether a class is rendered directly (a twin is reversed from it).
 
     Args:
-        class_index (int): A label in ``range(len(CLASSES))``.
+        class_index (int): A position in :data:`ALL_CLASSES`.
 
     Returns:
-        bool: True for the even labels.
+        bool: False only for the second class of a time-reversed pair.
     """
-    _check_class_index(class_index)
-    return class_index % 2 == 0
+    return not has_twin(class_index) or _position_in_family(
+        class_index) % 2 == 0
 
 
 def _check_class_index(class_index: int) -> None:
-    if not 0 <= class_index < len(CLASSES):
-        raise ValueError(f'class_index must be in [0, {len(CLASSES)}), '
+    if not 0 <= class_index < len(ALL_CLASSES):
+        raise ValueError(f'class_index must be in [0, {len(ALL_CLASSES)}), '
                          f'got {class_index}')
+
+
+def check_families(families: Sequence[str]) -> Tuple[str, ...]:
+    """Validate family names and put them in :data:`FAMILIES` order.
+
+    Args:
+        families (Sequence[str]): Names of :data:`FAMILIES`.
+
+    Returns:
+        Tuple[str, ...]: The families, each once, in canonical order.
+
+    Raises:
+        ValueError: No family, or an unknown one.
+    """
+    unknown = [name for name in families if name not in FAMILIES]
+    if unknown or not families:
+        raise ValueError(f'unknown or no motion families {list(families)}: '
+                         f'choose from {", ".join(FAMILIES)}')
+    return tuple(name for name in FAMILIES if name in families)
+
+
+def family_classes(
+        families: Sequence[str] = DEFAULT_FAMILIES) -> Dict[str, List[str]]:
+    """The classes of a set made of some families (the ``families.json``
+    content).
+
+    Args:
+        families (Sequence[str]): Names of :data:`FAMILIES`. Defaults to
+            :data:`DEFAULT_FAMILIES`.
+
+    Returns:
+        Dict[str, List[str]]: Family -> its class names; concatenated in
+        this order they are the set's classes (label = position).
+    """
+    return {name: list(FAMILIES[name]) for name in check_families(families)}
+
+
+def read_families(data_dir: Union[str, Path]
+                  ) -> Optional[Dict[str, List[str]]]:
+    """The family map of a set, if it has a valid ``families.json``.
+
+    Args:
+        data_dir (str | Path): Dataset directory.
+
+    Returns:
+        Dict[str, List[str]] | None: Family -> class names, or None when the
+        file is missing or not such a map.
+    """
+    try:
+        families = json.loads((Path(data_dir) / FAMILIES_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    valid = isinstance(families, dict) and all(
+        isinstance(names, list) and all(isinstance(n, str) for n in names)
+        for names in families.values())
+    return families if valid else None
 
 
 def _random_colour(rng: np.random.Generator, saturation: Tuple[float, float],
@@ -245,17 +398,16 @@ def _straight_path(start: np.ndarray, displacement: np.ndarray,
 
 def sample_main_track(class_index: int, num_frames: int, size: int,
                       rng: np.random.Generator) -> Track:
-    """The main object's track for a forward class.
+    """The main object's track for a forward class of the order family.
 
-    Motion per class (``size`` = frame size, ``T`` = frames):
-    moving right/down: 45-70% of the frame in T-1 steps (about 0.7-2 px
-    per frame at 64 px) with a small sideways drift; growing: radius times
-    2.2-3 (geometric); rotating clockwise: 8-18 degrees per frame; appearing:
-    opacity from 0-0.1 up to 1. The non-translating classes drift by up to 6%
-    of the frame.
+    Motion per class (``size`` = frame size, ``T`` = frames): moving right:
+    45-70% of the frame in T-1 steps (about 0.7-2 px per frame at 64 px)
+    with a small sideways drift; growing: radius times 2.2-3 (geometric);
+    appearing: opacity from 0-0.1 up to 1. The non-translating classes drift
+    by up to 6% of the frame.
 
     Args:
-        class_index (int): A forward (even) label.
+        class_index (int): A forward class of the order family.
         num_frames (int): Frames T.
         size (int): Frame height and width in pixels.
         rng (np.random.Generator): Source of randomness.
@@ -264,41 +416,168 @@ def sample_main_track(class_index: int, num_frames: int, size: int,
         Track: The main object's track.
     """
     if not is_forward_class(class_index):
-        raise ValueError(f'{CLASSES[class_index]} is a reversed twin: sample '
-                         f'{CLASSES[twin_class(class_index)]} and reverse')
-    name = CLASSES[class_index]
+        raise ValueError(f'{ALL_CLASSES[class_index]} is a reversed twin: '
+                         f'sample {ALL_CLASSES[twin_class(class_index)]} '
+                         'and reverse')
+    name = ALL_CLASSES[class_index]
     radius = rng.uniform(0.09, 0.15) * size
     radii = np.full(num_frames, radius)
     angles = np.full(num_frames, rng.uniform(0, 2 * np.pi))
     opacities = np.ones(num_frames)
-    if name in ('moving_right', 'moving_down'):
+    if name == 'moving_right':
         travel = min(rng.uniform(0.45, 0.7) * size, size - 1.2 * radius)
         sideways = rng.uniform(-0.12, 0.12) * travel
         displacement = np.array([travel, sideways])
         # may leave the frame by 40% along the way, never sideways
         margin = np.array([0.6, 1.0]) * radius
-        if name == 'moving_down':
-            displacement, margin = displacement[::-1], margin[::-1]
     elif name == 'growing':
         first_radius = rng.uniform(0.05, 0.08) * size
         radii = first_radius * rng.uniform(2.2, 3.0)**np.linspace(
             0.0, 1.0, num_frames)
         displacement = _small_drift(rng, size)
         margin = 0.8 * radii[-1]
-    elif name == 'rotating_clockwise':
-        step = np.deg2rad(rng.uniform(8.0, 18.0))
-        angles = angles + step * np.arange(num_frames)
-        displacement = _small_drift(rng, size)
-        margin = radius
     elif name == 'appearing':
         opacities = np.linspace(rng.uniform(0.0, 0.1), 1.0, num_frames)
         displacement = _small_drift(rng, size)
         margin = radius
     else:
-        raise NotImplementedError(f'no motion for class {name}')
+        raise ValueError(f'{name} is not a forward class of the order '
+                         'family')
     start = _start_inside(rng, size, margin, displacement)
     centres = _straight_path(start, displacement, num_frames)
     return Track(centres, radii, angles, opacities)
+
+
+# cycles per frame of the short-term motions: the per-video rate and the
+# per-frame jitter (see fast_phases)
+FAST_RATE_RANGE = (0.12, 0.40)
+FAST_RATE_JITTER = 0.05
+
+
+def fast_phases(num_frames: int, rng: np.random.Generator,
+                rate_range: Tuple[float, float] = FAST_RATE_RANGE,
+                jitter: float = FAST_RATE_JITTER) -> np.ndarray:
+    """The phase (in cycles) of a fast periodic motion, frame by frame.
+
+    A random start phase (uniform), a random rate per video (uniform in
+    ``rate_range`` cycles per frame) and a random per-frame jitter (uniform
+    in +-``jitter``). Why these numbers:
+
+    - every step lies in (0, 1/2) cycle (0.07-0.45 by default), so the
+      direction of the motion is never aliased: between two consecutive
+      frames the shortest way from one phase to the next is forward;
+    - frames one segment apart (6-10 frames in the demo's 24-40 frame videos
+      at T = 4) are out of phase: the rate's spread of 0.28 cycles per frame
+      times 6 or more frames spreads their phase difference over more than
+      1.6 cycles, i.e. around the whole circle: the first circular moment
+      ``|E exp(2 pi i dphase)|`` of their phase difference is
+      ``|sinc(0.28 d)| |sinc(0.1)|^d`` (``sinc(x) = sin(pi x) / (pi x)``),
+      0.02-0.15 for d = 6-10 frames
+      (1 would be a fixed difference, 0 a uniform one), so one frame per
+      segment hardly tells the direction;
+    - the start phase is uniform, so any single frame has the same
+      distribution whatever the direction.
+
+    Args:
+        num_frames (int): Frames T.
+        rng (np.random.Generator): Source of randomness.
+        rate_range (Tuple[float, float]): Range of the per-video rate in
+            cycles per frame. Defaults to (0.12, 0.40).
+        jitter (float): Half-width of the per-frame jitter of the rate.
+            Defaults to 0.05.
+
+    Returns:
+        np.ndarray: (T,) increasing phases in cycles.
+    """
+    start = rng.uniform()
+    rate = rng.uniform(*rate_range)
+    steps = rate + rng.uniform(-jitter, jitter, size=num_frames - 1)
+    return start + np.concatenate([[0.0], np.cumsum(steps)])
+
+
+def _wandering_track(rng: np.random.Generator, size: int, num_frames: int,
+                     radius: float, angles: np.ndarray) -> Track:
+    """A still-standing object that drifts by up to 6% of the frame."""
+    displacement = _small_drift(rng, size)
+    start = _start_inside(rng, size, radius, displacement)
+    return Track(_straight_path(start, displacement, num_frames),
+                 np.full(num_frames, radius), angles, np.ones(num_frames))
+
+
+def sample_main_object(class_index: int, num_frames: int, size: int,
+                       rng: np.random.Generator) -> SceneObject:
+    """The main object of a forward class (or of an appearance class).
+
+    Order classes: a random shape with a marker dot on
+    :func:`sample_main_track`. Short-term classes, each on a slow drift of
+    up to 6% of the frame in a random direction (the same law for both
+    classes of a pair, symmetric in time):
+
+    - ``stripes_drifting_right``: a disc of radius 20-28% of the frame
+      filled with two-colour sinusoidal stripes (period 14-19% of the frame,
+      9-12 px at 64 px, so that mp4 compression and the models' 2x
+      downsampling keep them) moving at :func:`fast_phases` towards a
+      direction within 25 degrees of +x: 1-5 px per frame. The disc itself
+      does not turn, so one frame is a static grating of random phase.
+    - ``spinning_clockwise``: a plain shape with k-fold symmetry (triangle,
+      square, plus or star; no marker dot) of radius 15-22% of the frame,
+      turning by :func:`fast_phases` of 1/k turn: 4-54 degrees per frame,
+      and after a whole 1/k turn it looks the same, so its orientation one
+      segment later is random.
+
+    Appearance classes: a ring (``ring``) or a checkerboard square
+    (``checkerboard``), random colours and size, on a slow drift.
+
+    Args:
+        class_index (int): A forward or appearance class.
+        num_frames (int): Frames T.
+        size (int): Frame height and width in pixels.
+        rng (np.random.Generator): Source of randomness.
+
+    Returns:
+        SceneObject: The main object.
+    """
+    name = ALL_CLASSES[class_index]
+    if family_of(class_index) == 'order':
+        return _random_object(
+            rng, sample_main_track(class_index, num_frames, size, rng))
+    if not is_forward_class(class_index):
+        raise ValueError(f'{name} is a reversed twin: sample '
+                         f'{ALL_CLASSES[twin_class(class_index)]} and '
+                         'reverse')
+    colour = _object_colour(rng)
+    still = np.full(num_frames, rng.uniform(0, 2 * np.pi))
+    if name == 'stripes_drifting_right':
+        radius = rng.uniform(0.20, 0.28) * size
+        pattern = Pattern(
+            period=rng.uniform(0.14, 0.19) * size,
+            direction=np.deg2rad(rng.uniform(-25.0, 25.0)),
+            colour=_marker_colour(colour),
+            phases=fast_phases(num_frames, rng))
+        track = _wandering_track(rng, size, num_frames, radius, still)
+        return SceneObject('circle', colour, None, track, pattern)
+    if name == 'spinning_clockwise':
+        shape = sorted(SPINNER_SYMMETRY)[rng.integers(len(SPINNER_SYMMETRY))]
+        radius = rng.uniform(0.15, 0.22) * size
+        angles = still + 2 * np.pi / SPINNER_SYMMETRY[shape] * fast_phases(
+            num_frames, rng)
+        track = _wandering_track(rng, size, num_frames, radius, angles)
+        return SceneObject(shape, colour, None, track)
+    if name == 'ring':
+        radius = rng.uniform(0.12, 0.2) * size
+        track = _wandering_track(rng, size, num_frames, radius, still)
+        return SceneObject('circle', colour, None, track, outline=0.3)
+    if name == 'checkerboard':
+        radius = rng.uniform(0.14, 0.2) * size
+        pattern = Pattern(
+            period=radius * math.sqrt(2) / 2,  # 4 checks along a side
+            direction=float(still[0]),
+            colour=_marker_colour(colour),
+            phases=np.zeros(num_frames),
+            checks=True)
+        track = _wandering_track(rng, size, num_frames, radius, still)
+        return SceneObject('square', colour, None, track, pattern)
+    raise ValueError(f'no motion for class {name}')
 
 
 def _bounce(positions: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -347,6 +626,27 @@ def _to_subpixel(points: np.ndarray) -> np.ndarray:
     return np.round(points * _SUBPIXEL).astype(np.int32)
 
 
+def _pattern_colours(scene_object: SceneObject, frame_index: int,
+                     size: Tuple[int, int]) -> np.ndarray:
+    """The object's texture over the whole frame, (H, W, 3) float32."""
+    pattern = scene_object.pattern
+    centre = scene_object.track.centres[frame_index]
+    ys, xs = np.mgrid[0:size[0], 0:size[1]].astype(np.float32)
+    xs, ys = xs - centre[0], ys - centre[1]
+    cos, sin = math.cos(pattern.direction), math.sin(pattern.direction)
+    along = (xs * cos + ys * sin) / pattern.period
+    if pattern.checks:
+        across = (ys * cos - xs * sin) / pattern.period
+        weight = (np.sin(2 * np.pi * along) * np.sin(2 * np.pi * across)
+                  > 0).astype(np.float32)
+    else:
+        phase = float(pattern.phases[frame_index])
+        weight = 0.5 + 0.5 * np.sin(2 * np.pi * (along - phase))
+    first = np.array(scene_object.colour, dtype=np.float32)
+    second = np.array(pattern.colour, dtype=np.float32)
+    return first + (second - first) * weight[..., None]
+
+
 def draw_object(frame: np.ndarray, scene_object: SceneObject,
                 frame_index: int) -> None:
     """Draw an object as it is in one frame, in place (anti-aliased).
@@ -360,20 +660,36 @@ def draw_object(frame: np.ndarray, scene_object: SceneObject,
     opacity = float(track.opacities[frame_index])
     if opacity <= 0:
         return
-    canvas = frame if opacity >= 1 else frame.copy()
     centre = track.centres[frame_index]
     radius = float(track.radii[frame_index])
     angle = float(track.angles[frame_index])
     cos, sin = math.cos(angle), math.sin(angle)
     rotation = np.array([[cos, -sin], [sin, cos]])
-    outline = centre + radius * SHAPES[scene_object.shape] @ rotation.T
-    cv2.fillPoly(canvas, [_to_subpixel(outline)], scene_object.colour,
-                 lineType=cv2.LINE_AA, shift=_SUBPIXEL_BITS)
-    marker = centre + 0.5 * radius * np.array([cos, sin])
-    cv2.circle(canvas, tuple(int(v) for v in _to_subpixel(marker)),
-               int(round(0.22 * radius * _SUBPIXEL)),
-               scene_object.marker_colour, thickness=-1,
-               lineType=cv2.LINE_AA, shift=_SUBPIXEL_BITS)
+    outline = _to_subpixel(centre +
+                           radius * SHAPES[scene_object.shape] @ rotation.T)
+    if scene_object.pattern is not None:
+        coverage = np.zeros(frame.shape[:2], dtype=np.uint8)
+        cv2.fillPoly(coverage, [outline], 255, lineType=cv2.LINE_AA,
+                     shift=_SUBPIXEL_BITS)
+        alpha = (opacity / 255.0) * coverage.astype(np.float32)[..., None]
+        texture = _pattern_colours(scene_object, frame_index, frame.shape)
+        blended = frame * (1 - alpha) + texture * alpha
+        frame[...] = np.clip(np.round(blended), 0, 255).astype(np.uint8)
+        return
+    canvas = frame if opacity >= 1 else frame.copy()
+    if scene_object.outline > 0:
+        cv2.polylines(canvas, [outline], True, scene_object.colour,
+                      thickness=max(1, round(scene_object.outline * radius)),
+                      lineType=cv2.LINE_AA, shift=_SUBPIXEL_BITS)
+    else:
+        cv2.fillPoly(canvas, [outline], scene_object.colour,
+                     lineType=cv2.LINE_AA, shift=_SUBPIXEL_BITS)
+    if scene_object.marker_colour is not None:
+        marker = centre + 0.5 * radius * np.array([cos, sin])
+        cv2.circle(canvas, tuple(int(v) for v in _to_subpixel(marker)),
+                   int(round(0.22 * radius * _SUBPIXEL)),
+                   scene_object.marker_colour, thickness=-1,
+                   lineType=cv2.LINE_AA, shift=_SUBPIXEL_BITS)
     if canvas is not frame:
         cv2.addWeighted(canvas, opacity, frame, 1 - opacity, 0, dst=frame)
 
@@ -399,12 +715,14 @@ def render_video(
 ) -> np.ndarray:
     """Render one sample of a class, without writing it.
 
-    A twin class (odd label) is rendered as its forward class with the same
-    ``rng`` and then reversed in time, so for any generator state ``X``,
-    ``render_video(twin_class(c), X)`` equals ``render_video(c, X)[::-1]``.
+    A twin class (second of a time-reversed pair) is rendered as its forward
+    class with the same ``rng`` and then reversed in time, so for any
+    generator state ``X``, ``render_video(twin_class(c), X)`` equals
+    ``render_video(c, X)[::-1]``.
 
     Args:
-        class_index (int): Label in ``range(len(CLASSES))``.
+        class_index (int): A position in :data:`ALL_CLASSES` (the default
+            set's labels are the same positions in :data:`CLASSES`).
         rng (np.random.Generator): Source of randomness; consumed.
         size (int): Frame height and width in pixels (even, >= 16).
             Defaults to 64.
@@ -421,6 +739,31 @@ def render_video(
         forward = render_video(twin_class(class_index), rng, size,
                                num_frames_range)
         return np.ascontiguousarray(forward[::-1])
+    return render_forward_sample(class_index, rng, size,
+                                 num_frames_range)[0]
+
+
+def render_forward_sample(
+    class_index: int,
+    rng: np.random.Generator,
+    size: int = DEFAULT_SIZE,
+    num_frames_range: Sequence[int] = DEFAULT_NUM_FRAMES_RANGE,
+) -> Tuple[np.ndarray, SceneObject]:
+    """Render a sample of a forward (or appearance) class, and say how.
+
+    Args:
+        class_index (int): A forward or appearance class of
+            :data:`ALL_CLASSES`.
+        rng (np.random.Generator): Source of randomness; consumed as
+            :func:`render_video` does.
+        size (int): Frame height and width in pixels. Defaults to 64.
+        num_frames_range (Sequence[int]): Inclusive range of the random
+            number of frames. Defaults to (24, 40).
+
+    Returns:
+        Tuple[np.ndarray, SceneObject]: (T, size, size, 3) uint8 RGB frames
+        and the main object drawn in them.
+    """
     low, high = num_frames_range
     num_frames = int(rng.integers(low, high + 1))
     background = np.clip(np.round(render_background(rng, size)), 0,
@@ -429,8 +772,7 @@ def render_video(
         _random_object(rng, sample_distractor_track(num_frames, size, rng))
         for _ in range(rng.integers(1, 3))
     ]
-    main_object = _random_object(
-        rng, sample_main_track(class_index, num_frames, size, rng))
+    main_object = sample_main_object(class_index, num_frames, size, rng)
     frames = np.empty((num_frames, size, size, 3), dtype=np.uint8)
     for frame_index in range(num_frames):
         frame = background.copy()
@@ -440,7 +782,7 @@ def render_video(
     noise_std = rng.uniform(2.0, 8.0)
     noise = rng.standard_normal(frames.shape, dtype=np.float32)
     noisy = frames + np.float32(noise_std) * noise
-    return np.clip(np.round(noisy), 0, 255).astype(np.uint8)
+    return np.clip(np.round(noisy), 0, 255).astype(np.uint8), main_object
 
 
 def sample_rng(seed: int, split: str, class_index: int,
@@ -503,30 +845,32 @@ def count_decoded_frames(path: Union[str, Path]) -> int:
 @dataclass
 class _Sample:
     split: str
-    class_index: int
+    class_index: int  # in ALL_CLASSES
+    label: int  # in the set's classes
     index_in_class: int
     filename: str
 
 
-def _plan_samples(videos_per_class: int,
-                  val_per_class: int) -> List[_Sample]:
+def _plan_samples(videos_per_class: int, val_per_class: int,
+                  classes: Sequence[str]) -> List[_Sample]:
     """Train then val, classes interleaved, numbered 000000.mp4 on."""
     samples = []
     for split, per_class in zip(_SPLITS, (videos_per_class, val_per_class)):
         for index_in_class in range(per_class):
-            for class_index in range(len(CLASSES)):
+            for label, name in enumerate(classes):
                 samples.append(
-                    _Sample(split, class_index, index_in_class,
-                            f'{len(samples):06d}.mp4'))
+                    _Sample(split, ALL_CLASSES.index(name), label,
+                            index_in_class, f'{len(samples):06d}.mp4'))
     return samples
 
 
 def _parameters(videos_per_class: int, val_per_class: int, seed: int,
-                size: int, num_frames_range: Sequence[int],
-                fps: float) -> dict:
+                size: int, num_frames_range: Sequence[int], fps: float,
+                families: Dict[str, List[str]]) -> dict:
     return {
         'generator_version': GENERATOR_VERSION,
-        'classes': list(CLASSES),
+        'families': families,
+        'classes': [name for names in families.values() for name in names],
         'videos_per_class': videos_per_class,
         'val_per_class': val_per_class,
         'seed': seed,
@@ -577,16 +921,17 @@ def _remove_stale_videos(video_dir: Path, keep: set) -> None:
 
 def _write_lists(out_dir: Path, samples: List[_Sample]) -> None:
     for split in _SPLITS:
-        lines = [f'{s.filename} {s.class_index}\n' for s in samples
+        lines = [f'{s.filename} {s.label}\n' for s in samples
                  if s.split == split]
         (out_dir / f'{split}.txt').write_text(''.join(lines))
 
 
 def _summary(out_dir: Path, parameters: dict, skipped: bool) -> dict:
-    num_classes = len(CLASSES)
+    num_classes = len(parameters['classes'])
     return {
         'out_dir': str(out_dir),
-        'classes': list(CLASSES),
+        'classes': list(parameters['classes']),
+        'families': dict(parameters['families']),
         'num_train': parameters['videos_per_class'] * num_classes,
         'num_val': parameters['val_per_class'] * num_classes,
         'videos_per_class': parameters['videos_per_class'],
@@ -608,12 +953,15 @@ def make_toy_motion(
     force: bool = False,
     verify: bool = True,
     progress: bool = True,
+    families: Sequence[str] = DEFAULT_FAMILIES,
 ) -> dict:
     """Generate the toy motion dataset in ``out_dir``.
 
     Writes ``videos/NNNNNN.mp4``, ``train.txt``, ``val.txt`` (MMAction2
     VideoDataset lists, ``<file relative to videos/> <label>``),
-    ``classes.txt`` and, last, ``toy_motion.json`` with the parameters. The
+    ``classes.txt``, ``families.json`` (family -> class names, in
+    ``classes.txt`` order) and, last, ``toy_motion.json`` with the
+    parameters. The
     content (frames and lists) depends only on the parameters. If the
     directory already holds a complete set with the same parameters, nothing
     is written unless ``force``.
@@ -633,9 +981,14 @@ def make_toy_motion(
         verify (bool): Check that decord reads back every video with the
             right number of frames. Defaults to True.
         progress (bool): Show a progress bar. Defaults to True.
+        families (Sequence[str]): Motion families (keys of
+            :data:`FAMILIES`) whose classes the set holds, in
+            :data:`FAMILIES` order whatever the order given. Defaults to
+            ``('order', 'short-term')``.
 
     Returns:
-        dict: ``out_dir``, ``classes``, ``num_train``, ``num_val``,
+        dict: ``out_dir``, ``classes``, ``families``, ``num_train``,
+        ``num_val``,
         ``videos_per_class``, ``val_per_class``, ``seed``, ``size`` and
         ``skipped`` (True if an existing set was kept).
 
@@ -652,17 +1005,21 @@ def make_toy_motion(
     _check_size(size)
     _check_num_frames_range(num_frames_range)
     out_dir = Path(out_dir)
+    family_map = family_classes(families)
     parameters = _parameters(videos_per_class, val_per_class, seed, size,
-                             tuple(num_frames_range), fps)
+                             list(num_frames_range), fps, family_map)
     if not force and is_complete(out_dir, parameters):
         return _summary(out_dir, parameters, skipped=True)
 
     video_dir = out_dir / 'videos'
     video_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / META_FILE).unlink(missing_ok=True)  # incomplete until the end
+    classes = parameters['classes']
     (out_dir / 'classes.txt').write_text(''.join(f'{name}\n'
-                                                 for name in CLASSES))
-    samples = _plan_samples(videos_per_class, val_per_class)
+                                                 for name in classes))
+    (out_dir / FAMILIES_FILE).write_text(
+        json.dumps(family_map, indent=2) + '\n')
+    samples = _plan_samples(videos_per_class, val_per_class, classes)
     with _progress(len(samples), progress) as bar:
         for sample in samples:
             rng = sample_rng(seed, sample.split, sample.class_index,
