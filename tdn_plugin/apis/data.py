@@ -35,9 +35,10 @@ def read_classes(path: Union[str, Path]) -> List[str]:
 def ensure_data(data_dir: Union[str, Path], videos_per_class: int,
                 val_per_class: int, video_size: int,
                 progress: bool = True, log=print) -> dict:
-    """Use the video set in ``data_dir``, or make the toy motion set there.
+    """Use the video set in ``data_dir``, or make the toy motion set there
+    (also over a toy set made by an older version of the generator).
 
-    Any set in the layout the demo configs read is used as it is:
+    Any other set in the layout the demo configs read is used as it is:
     ``videos/``, ``train.txt`` and ``val.txt`` (MMAction2 VideoDataset
     lists) and, optionally, ``classes.txt`` and ``families.json``.
 
@@ -53,10 +54,14 @@ def ensure_data(data_dir: Union[str, Path], videos_per_class: int,
         dict: ``dir``, ``made`` (bool), ``classes`` (names), ``num_train``,
         ``num_val``, ``families`` (name -> class indices, or None).
     """
-    from tdn_plugin.datasets.toy_motion import make_toy_motion, read_video_list
+    from tdn_plugin.datasets.toy_motion import (
+        make_toy_motion,
+        read_video_list,
+        stale_toy_motion,
+    )
     data_dir = Path(data_dir)
     made = False
-    if not has_data(data_dir):
+    if not has_data(data_dir) or stale_toy_motion(data_dir):
         log(f'making the toy motion set in {data_dir}: {videos_per_class} '
             f'train + {val_per_class} val videos per class, '
             f'{video_size}x{video_size}')

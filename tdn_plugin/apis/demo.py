@@ -442,8 +442,10 @@ def markdown_report(results: List[ModelResult], data: dict, cfg,
     lines += [
         f'Data: `{data["dir"]}`, {len(data["classes"])} classes, '
         f'{data["num_train"]} train / {data["num_val"]} val videos'
-        + (' (the toy motion set: 5 pairs of time-reversed classes, so a '
-           'model blind to frame order gets at most 50%)'
+        + (' (the toy motion set: 3 pairs of classes that differ in the '
+           'order of the frames and 2 pairs that differ only between '
+           'consecutive frames; each class is its twin played backwards, so '
+           'a model blind to frame order gets at most 50%)'
            if is_toy_motion(data['classes']) else '') + '. '
         f'Every model: ResNet-18 from scratch, {size}x{size} input, '
         f'T = {segments} segments, {cfg.train_cfg.max_epochs} epochs, batch '

@@ -907,6 +907,24 @@ def is_complete(out_dir: Union[str, Path], parameters: dict) -> bool:
     return all((out_dir / 'videos' / name).is_file() for name in names)
 
 
+def stale_toy_motion(out_dir: Union[str, Path]) -> bool:
+    """Whether ``out_dir`` holds a toy motion set made by an older version
+    of this generator (other classes, no ``families.json``).
+
+    Args:
+        out_dir (str | Path): Dataset directory.
+
+    Returns:
+        bool: False for a current toy set and for any other data.
+    """
+    try:
+        recorded = json.loads((Path(out_dir) / META_FILE).read_text())
+        version = recorded['parameters']['generator_version']
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return version != GENERATOR_VERSION
+
+
 def _progress(total: int, enabled: bool):
     from tqdm import tqdm
     return tqdm(total=total, desc='toy motion videos', unit='video',

@@ -444,3 +444,19 @@ def test_cli_families(tmp_path, capsys):
                      '--no-progress']) == 0
     assert 'appearance: ring, checkerboard' in capsys.readouterr().out
     assert read_families(out_dir) == family_classes(('order', 'appearance'))
+
+
+def test_a_set_of_an_older_generator_is_stale(tmp_path):
+    import json
+
+    from tdn_plugin.datasets.toy_motion import (
+        GENERATOR_VERSION,
+        META_FILE,
+        stale_toy_motion,
+    )
+    assert not stale_toy_motion(tmp_path)  # not a toy set: used as it is
+    for version, stale in ((GENERATOR_VERSION - 1, True),
+                           (GENERATOR_VERSION, False)):
+        (tmp_path / META_FILE).write_text(json.dumps(
+            {'parameters': {'generator_version': version}}))
+        assert stale_toy_motion(tmp_path) is stale
