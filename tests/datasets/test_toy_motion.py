@@ -447,8 +447,6 @@ def test_cli_families(tmp_path, capsys):
 
 
 def test_a_set_of_an_older_generator_is_stale(tmp_path):
-    import json
-
     from tdn_plugin.datasets.toy_motion import (
         GENERATOR_VERSION,
         META_FILE,
