@@ -269,7 +269,6 @@ def prepare_config(config: Union[str, Path], work_dir: Union[str, Path],
     """
     from mmengine.config import Config
 
-    from tdn_plugin.datasets.skip_bad_videos import wrap_bad_videos
     from tdn_plugin.utils.checks import check_config
     from tdn_plugin.utils.config_path import (
         ConfigNotFoundError,
@@ -280,7 +279,6 @@ def prepare_config(config: Union[str, Path], work_dir: Union[str, Path],
         cfg = Config.fromfile(resolve_config(str(config)))
     except ConfigNotFoundError as error:
         raise CompareError(str(error)) from None
-    wrap_bad_videos(cfg)
     backbone_type = (cfg.model.get('backbone') or {}).get('type')
     if backbone_type in NEEDS_MMCV_OPS and not mmcv_ops_available():
         raise CompareError(
