@@ -20,6 +20,8 @@ COMMANDS = {
     'benchmark': 'benchmark',
     'ensemble': 'ensemble',
     'check-data': 'check_data',
+    'infer': 'infer',
+    'export': 'export',
 }
 
 # one line each, kept here so that --help needs no heavy import
@@ -33,6 +35,8 @@ HELP = {
     'benchmark': 'latency, throughput and data-pipeline speed, side by side',
     'ensemble': 'combine dumped test scores of several models',
     'check-data': "list missing, unreadable or too short videos of a config",
+    'infer': 'classify videos: top-5 classes, annotated video, JSON scores',
+    'export': 'export a checkpoint to ONNX (OpenVINO IR, int8), checked',
 }
 
 
