@@ -60,10 +60,7 @@ def quantize_int8(onnx_in: str, onnx_out: str,
         quantize_static(
             prepared, onnx_out, _reader(frames, INPUT_NAME),
             quant_format=QuantFormat.QDQ, per_channel=per_channel,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-            # ranges merged clip by clip: all activations of all clips
-            # would not fit in memory
-            extra_options=dict(CalibMaxIntermediateOutputs=1))
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
     metadata = dict(metadata or {})
     metadata['quantization'] = (f'int8 static QDQ (onnxruntime), '
                                 f'{len(frames)} calibration clip(s)')
