@@ -74,6 +74,8 @@ def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
         # the tracer's notes on Python-side shape checks (they hold for
         # every views count)
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
+        # the legacy exporter, chosen: it exports our modules as they are
+        warnings.simplefilter('ignore', DeprecationWarning)
         torch.onnx.export(
             module, (example, ), out, dynamo=False, opset_version=opset,
             input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
