@@ -40,8 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='no progress bar over several videos')
 
 
-def _runtime_scorer(args, cfg, model, pipeline):
-    from tdn_plugin.apis.inference import RuntimeScorer, preprocess
+def _runtime_scorer(args, cfg, model, pipeline, videos):
+    from tdn_plugin.apis.inference import RuntimeScorer
     from tdn_plugin.deploy.metadata import (
         check_frames,
         check_metadata,
@@ -52,21 +52,12 @@ def _runtime_scorer(args, cfg, model, pipeline):
     from tdn_plugin.utils.complexity import frames_per_view
     path = args.model
     if path is None:  # export the checkpoint for this run
-        from mmengine.dataset import Compose
-
-        from tdn_plugin.apis.inference import load_clip, load_recognizer
-        from tdn_plugin.deploy.graph import export_onnx, to_openvino
-        from tdn_plugin.deploy.metadata import graph_metadata
-        model = load_recognizer(cfg, args.checkpoint)
-        example = preprocess(model.data_preprocessor,
-                             load_clip(Compose(pipeline), args.videos_[0]))
-        tmp = tempfile.mkdtemp(prefix='tdn_infer_')
-        meta = graph_metadata(args.config, model, tuple(example.shape))
-        path = export_onnx(model, example, osp.join(tmp, 'model.onnx'),
-                           metadata=meta)
-        if args.backend == 'openvino':
-            path = to_openvino(path, osp.join(tmp, 'model.xml'), meta)
-    runtime = open_runtime(path, args.backend, args.threads)
+        with tempfile.TemporaryDirectory(prefix='tdn_infer_') as tmp:
+            # the runtimes hold the graph in memory once opened
+            path = _export_for_run(args, cfg, pipeline, videos, tmp)
+            runtime = open_runtime(path, args.backend, args.threads)
+    else:
+        runtime = open_runtime(path, args.backend, args.threads)
     meta = runtime.metadata
     check_metadata(meta, expected_metadata(
         args.config, model.cls_head.num_classes,
@@ -81,6 +72,34 @@ def _runtime_scorer(args, cfg, model, pipeline):
                              f'than {args.checkpoint}')
     return RuntimeScorer(runtime, pipeline, model.data_preprocessor,
                          lambda shape, video: check_frames(meta, shape, video))
+
+
+def _export_for_run(args, cfg, pipeline, videos, folder: str) -> str:
+    from mmengine.dataset import Compose
+
+    from tdn_plugin.apis.inference import (
+        load_clip,
+        load_recognizer,
+        preprocess,
+    )
+    from tdn_plugin.deploy.graph import export_onnx, to_openvino
+    from tdn_plugin.deploy.metadata import graph_metadata
+    model = load_recognizer(cfg, args.checkpoint)
+    for video in videos:  # the graph's input size: the first good video's
+        try:
+            clip = load_clip(Compose(pipeline), video)
+            break
+        except VideoError:
+            continue
+    else:
+        raise ValueError('none of the videos can be decoded')
+    example = preprocess(model.data_preprocessor, clip)
+    meta = graph_metadata(args.config, model, tuple(example.shape))
+    path = export_onnx(model, example, osp.join(folder, 'model.onnx'),
+                       metadata=meta)
+    if args.backend == 'openvino':
+        path = to_openvino(path, osp.join(folder, 'model.xml'), meta)
+    return path
 
 
 def _annotated_path(out: str, video: str, several: bool) -> str:
@@ -125,7 +144,6 @@ def _run(args, cfg, json) -> int:
     videos = list_videos(args.videos)
     if not videos:
         raise ValueError(f'no videos in {" ".join(args.videos)}')
-    args.videos_ = videos
     several = len(videos) > 1
     if args.out and several:
         os.makedirs(args.out, exist_ok=True)
@@ -137,7 +155,7 @@ def _run(args, cfg, json) -> int:
         scorer = TorchScorer(model, pipeline)
     else:
         model = load_recognizer(cfg, None)  # facts and preprocessor only
-        scorer = _runtime_scorer(args, cfg, model, pipeline)
+        scorer = _runtime_scorer(args, cfg, model, pipeline, videos)
     num_classes = model.cls_head.num_classes
     labels = read_labels(args.labels, num_classes) if args.labels else None
 
