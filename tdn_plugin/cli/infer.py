@@ -78,6 +78,7 @@ def _export_for_run(args, cfg, pipeline, videos, folder: str) -> str:
     from mmengine.dataset import Compose
 
     from tdn_plugin.apis.inference import (
+        VideoError,
         load_clip,
         load_recognizer,
         preprocess,

@@ -1,7 +1,6 @@
 """The ``tdn export`` workflow on a config with a val list."""
 import os.path as osp
 
-import numpy as np
 import pytest
 import torch
 
