@@ -60,16 +60,36 @@ def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
         recognizer (nn.Module): The recognizer (put in eval mode).
         example (torch.Tensor): Preprocessed frames to trace with,
             (views * frames_per_view, 3, H, W); H and W are fixed in the
-            graph, the first axis is dynamic.
+            graph, the first axis is dynamic where the model allows it
+            (``metadata_props['dynamic_views']`` says which).
         out (str): The ``.onnx`` file.
         opset (int): ONNX opset. Defaults to 17.
-        metadata (dict, optional): Stored in ``metadata_props``.
+        metadata (dict, optional): Stored in ``metadata_props``, with
+            ``dynamic_views`` ('true' / 'false') added.
 
     Returns:
         str: ``out``.
     """
     import onnx
     module = ClipScores(recognizer.eval()).eval()
+    metadata = dict(metadata or {})
+    try:
+        _trace(module, example, out, opset, dynamic=True)
+        metadata['dynamic_views'] = 'true'
+    except torch.onnx.errors.OnnxExporterError:
+        # e.g. MMAction2's TANet: its TAM convolves with kernels computed
+        # from the input, whose shape the exporter cannot infer once the
+        # views axis is symbolic; with fixed shapes it exports
+        _trace(module, example, out, opset, dynamic=False)
+        metadata['dynamic_views'] = 'false'
+    graph = onnx.load(out)
+    onnx.helper.set_model_props(graph, metadata)
+    onnx.save(graph, out)
+    return out
+
+
+def _trace(module: nn.Module, example: torch.Tensor, out: str, opset: int,
+           dynamic: bool) -> None:
     with warnings.catch_warnings(), torch.no_grad():
         # the tracer's notes on Python-side shape checks (they hold for
         # every views count)
@@ -79,12 +99,8 @@ def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
         torch.onnx.export(
             module, (example, ), out, dynamo=False, opset_version=opset,
             input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: {0: 'frames'}}, do_constant_folding=True)
-    if metadata:
-        graph = onnx.load(out)
-        onnx.helper.set_model_props(graph, dict(metadata))
-        onnx.save(graph, out)
-    return out
+            dynamic_axes={INPUT_NAME: {0: 'frames'}} if dynamic else None,
+            do_constant_folding=True)
 
 
 def to_openvino(onnx_path: str, xml_path: str,

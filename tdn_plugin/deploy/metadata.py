@@ -129,6 +129,12 @@ def check_frames(meta: Dict[str, str], shape: Sequence[int],
         raise DeployMismatchError(
             f'{source}: the test pipeline gives {shape[0]} frames, the graph '
             f'needs a multiple of {frames} (frames per view)')
+    views = int(meta.get('exported_views', 1))
+    if meta.get('dynamic_views') == 'false' and shape[0] != views * frames:
+        raise DeployMismatchError(
+            f'{source}: the test pipeline gives {shape[0] // frames} view(s), '
+            f'the graph takes exactly {views} (its views axis is fixed: '
+            'export with this test pipeline)')
 
 
 def read_metadata(path: str) -> Dict[str, str]:

@@ -76,7 +76,8 @@ def test_metadata_and_openvino_parity(demo_models, tmp_path):
     path = export_onnx(model, _frames(1, 20, 0), str(tmp_path / 'm.onnx'),
                        metadata=dict(config='tdn_toy-motion', answer='42'))
     props = {p.key: p.value for p in onnx.load(path).metadata_props}
-    assert props == dict(config='tdn_toy-motion', answer='42')
+    assert props == dict(config='tdn_toy-motion', answer='42',
+                         dynamic_views='true')
     xml = to_openvino(path, str(tmp_path / 'm.xml'))
     runtime = OpenVinoModel(xml)
     assert runtime.metadata == props

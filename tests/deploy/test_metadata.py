@@ -49,6 +49,10 @@ def test_check_frames():
         check_frames(meta, (20, 3, 96, 64), 'v.mp4')
     with pytest.raises(DeployMismatchError, match='multiple of 20'):
         check_frames(meta, (30, 3, 64, 64), 'v.mp4')
+    fixed = dict(meta, dynamic_views='false', exported_views='2')
+    check_frames(fixed, (40, 3, 64, 64), 'v.mp4')
+    with pytest.raises(DeployMismatchError, match='takes exactly 2'):
+        check_frames(fixed, (20, 3, 64, 64), 'v.mp4')
 
 
 def test_read_metadata_of_onnx(tmp_path):
