@@ -32,7 +32,7 @@ $(BIN)/tdn: setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e ".[$(MMCV),tests]"
+	$(BIN)/pip install -q -e ".[$(MMCV),deploy,tests]"
 	touch $@
 
 install: $(BIN)/tdn

@@ -73,6 +73,9 @@ setup(
         'lite': ['mmcv-lite==2.1.0'],
         'full': ['mmcv>=2.0.0rc4,<2.2.0'],
         'tests': ['pytest>=7', 'ruff'],
+        # tdn export / tdn infer --backend / tdn benchmark --backends
+        # (the versions the tests ran with)
+        'deploy': ['onnx>=1.23', 'onnxruntime>=1.32', 'openvino>=2026.4'],
     },
     py_modules=['tdn_plugin_cli'],
     entry_points={'console_scripts': ['tdn=tdn_plugin_cli:main']},

@@ -34,6 +34,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='torch CPU threads (default: OMP_NUM_THREADS, else all cores; '
         'the choice is printed, and a warning when other work competes)')
     parser.add_argument('--json', help='also write the results here')
+    # deployment backends (tdn_plugin.deploy.benchmark)
+    parser.add_argument(
+        '--backends', nargs='+', choices=['torch', 'onnxruntime', 'openvino'],
+        help='time --models (default tdn, tsm) on these backends instead')
+    parser.add_argument('--int8', action='store_true',
+                        help='with --backends: also the int8 graphs')
+    parser.add_argument(
+        '--int8-accuracy', nargs=2, metavar=('CONFIG', 'CHECKPOINT'),
+        help='with --int8: top-1 of fp32 and int8 on the val list of '
+        'this trained model')
 
 
 def main(args: argparse.Namespace) -> int:
@@ -47,6 +57,9 @@ def main(args: argparse.Namespace) -> int:
         raise SystemExit('tdn benchmark: --device cuda but CUDA is not '
                          'available')
     print(f'tdn benchmark: {set_threads(args.threads)}', flush=True)
+    if args.backends:
+        from tdn_plugin.deploy.benchmark import run_cli
+        return run_cli(args)
     result = run_benchmark(args.models, args.device, args.size, args.batch,
                            args.train_batch, args.repeats, args.variants,
                            args.pipeline_videos)

@@ -27,6 +27,8 @@ COMMANDS = {
     'benchmark': 'benchmark',
     'ensemble': 'ensemble',
     'check-data': 'check_data',
+    'infer': 'infer',
+    'export': 'export',
 }
 
 # one line each, kept here so that --help needs no heavy import
@@ -41,6 +43,8 @@ HELP = {
     'benchmark': 'latency, throughput and data-pipeline speed, side by side',
     'ensemble': 'combine dumped test scores of several models',
     'check-data': "list missing, unreadable or too short videos of a config",
+    'infer': 'classify videos: top-5 classes, annotated video, JSON scores',
+    'export': 'export a checkpoint to ONNX (OpenVINO IR, int8), checked',
 }
 
 # Errors that are the user's input, not a bug: `tdn` prints them as one
@@ -58,6 +62,10 @@ USER_ERRORS = {
     'tdn_plugin.apis.data': ('DataError', ),
     'tdn_plugin.apis.demo': ('DemoError', ),
     'tdn_plugin.apis.ensemble': ('EnsembleError', ),
+    'tdn_plugin.apis.inference': ('VideoError', ),
+    'tdn_plugin.utils.views': ('ViewsError', ),
+    'tdn_plugin.deploy.metadata': ('DeployMismatchError', ),
+    'tdn_plugin.deploy.parity': ('ParityError', ),
 }
 
 

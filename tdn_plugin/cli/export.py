@@ -1,0 +1,61 @@
+"""``tdn export``: a checkpoint to ONNX / OpenVINO / int8, checked."""
+import argparse
+
+from .utils import add_config_arguments
+
+HELP = 'export a checkpoint to ONNX (OpenVINO IR, int8), checked'
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser)
+    parser.add_argument('checkpoint', help='.pth checkpoint of the config')
+    parser.add_argument('--out', required=True, help='the .onnx file')
+    parser.add_argument(
+        '--views', type=int,
+        help='views in the traced input (the axis stays dynamic; default: '
+        'what the test pipeline gives)')
+    parser.add_argument('--opset', type=int, default=17, help='ONNX opset')
+    parser.add_argument(
+        '--check', action='store_true',
+        help='compare ONNX Runtime (and OpenVINO) with PyTorch on random '
+        'and real frames; exit 1 if they differ by more than --tolerance')
+    parser.add_argument('--tolerance', type=float, default=1e-4,
+                        help='relative tolerance of --check')
+    parser.add_argument('--openvino', action='store_true',
+                        help='also write OpenVINO IR (OUT with .xml)')
+    parser.add_argument(
+        '--int8', action='store_true',
+        help='also write an int8 graph (OUT with .int8.onnx), ONNX Runtime '
+        'static QDQ quantisation calibrated on val clips')
+    parser.add_argument('--calib-clips', type=int, default=64,
+                        help='calibration clips for --int8')
+    parser.add_argument(
+        '--eval-clips', type=int, default=0,
+        help='with --int8: top-1 of fp32 and int8 on up to N val clips')
+    parser.add_argument('--json', help='write the report here')
+
+
+def main(args: argparse.Namespace) -> int:
+    import json
+
+    from tdn_plugin.apis.inference import first_line
+
+    from .utils import load_config
+    cfg = load_config(args.config, args.cfg_options)
+    try:
+        from tdn_plugin.deploy.export import check_output_path, export_config
+        check_output_path(args.out)
+        report = export_config(
+            args.config, cfg, args.checkpoint, args.out, args.views,
+            args.opset, args.check, args.openvino, args.int8,
+            args.calib_clips, args.eval_clips, args.tolerance)
+    except ImportError as e:
+        raise SystemExit(f'tdn export: {first_line(e)} (install the deploy '
+                         "extra: pip install 'tdn_plugin[deploy]')")
+    except (OSError, ValueError, AssertionError) as e:
+        raise SystemExit(f'tdn export: {first_line(e)}')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(report, f, indent=2)
+        print(f'report: {args.json}')
+    return 0

@@ -1,0 +1,158 @@
+"""What an exported graph was made from, stored in the graph file
+(ONNX ``metadata_props``, OpenVINO ``rt_info``), so that a runtime model
+from another config is refused before it gives wrong scores."""
+import hashlib
+import os.path as osp
+from typing import Dict, Optional, Sequence
+
+import torch
+
+# keys compared with the config that runs the graph
+MATCHED_KEYS = ('config', 'num_classes', 'frames_per_view', 'input_height',
+                'input_width')
+RT_INFO_SECTION = 'tdn_plugin'
+
+
+class DeployMismatchError(ValueError):
+    """A runtime model that does not belong to the config or input."""
+
+
+def config_name(config_path: str) -> str:
+    """A config's name: its file name without extension."""
+    return osp.splitext(osp.basename(config_path))[0]
+
+
+def file_sha256(path: str) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def graph_metadata(config_path: str, model: torch.nn.Module,
+                   frames_shape: Sequence[int],
+                   checkpoint: Optional[str] = None,
+                   **extra) -> Dict[str, str]:
+    """The metadata of a graph exported from ``model``.
+
+    Args:
+        config_path (str): The config file.
+        model (torch.nn.Module): The recognizer.
+        frames_shape (Sequence[int]): The traced input, (views *
+            frames_per_view, 3, H, W).
+        checkpoint (str, optional): The weights' file (its SHA-256 is kept).
+        **extra: More entries (e.g. ``quantization='int8 QDQ'``).
+
+    Returns:
+        dict[str, str]: Entries (values as strings, as ONNX stores them).
+    """
+    from tdn_plugin.utils.complexity import frames_per_view
+    from tdn_plugin.version import __version__
+    frames = frames_per_view(model, getattr(model, 'cfg', None))
+    meta = dict(
+        config=config_name(config_path),
+        num_classes=model.cls_head.num_classes,
+        frames_per_view=frames,
+        input_height=frames_shape[-2],
+        input_width=frames_shape[-1],
+        exported_views=frames_shape[0] // frames,
+        average_clips=model.cls_head.average_clips,
+        input_layout='frames (views * frames_per_view, 3, H, W), float32, '
+        'after the data_preprocessor',
+        output='class scores as test_step (views averaged by the head\'s '
+        'average_clips)',
+        tdn_plugin_version=__version__)
+    if checkpoint is not None:
+        meta['checkpoint_sha256'] = file_sha256(checkpoint)
+    meta.update(extra)
+    return {key: str(value) for key, value in meta.items()}
+
+
+def expected_metadata(config_path: str, num_classes: int,
+                      frames_per_view: int) -> Dict[str, str]:
+    """The entries a graph of this config must have.
+
+    Args:
+        config_path (str): The config file.
+        num_classes (int): The config's classes.
+        frames_per_view (int): Frames in one view.
+
+    Returns:
+        dict[str, str]: ``config``, ``num_classes``, ``frames_per_view``.
+    """
+    return dict(config=config_name(config_path), num_classes=str(num_classes),
+                frames_per_view=str(frames_per_view))
+
+
+def check_metadata(meta: Dict[str, str], expected: Dict[str, str],
+                   source: str) -> None:
+    """Raise :class:`DeployMismatchError` (one line) if ``meta`` was made
+    for something else than ``expected``.
+
+    Args:
+        meta (dict): The graph's metadata (:func:`read_metadata`).
+        expected (dict): Entries it must have (:func:`expected_metadata`).
+        source (str): The graph file, for the message.
+    """
+    if 'config' not in meta:
+        raise DeployMismatchError(
+            f'{source} was not exported by `tdn export` (no tdn_plugin '
+            'metadata): export it from the config with `tdn export`')
+    differ = [f'{key} {meta.get(key)!r} (config: {value!r})'
+              for key, value in expected.items() if meta.get(key) != value]
+    if differ:
+        raise DeployMismatchError(
+            f'{source} was exported from another config: ' +
+            ', '.join(differ))
+
+
+def check_frames(meta: Dict[str, str], shape: Sequence[int],
+                 source: str) -> None:
+    """Raise :class:`DeployMismatchError` if preprocessed frames of
+    ``shape`` do not fit the graph.
+
+    Args:
+        meta (dict): The graph's metadata.
+        shape (Sequence[int]): (frames, 3, H, W).
+        source (str): The video, for the message.
+    """
+    frames = int(meta['frames_per_view'])
+    size = (int(meta['input_height']), int(meta['input_width']))
+    if tuple(shape[-2:]) != size:
+        raise DeployMismatchError(
+            f'{source}: the test pipeline gives {shape[-2]}x{shape[-1]} '
+            f'frames, the graph was exported for {size[0]}x{size[1]} '
+            '(export again with this test pipeline)')
+    if shape[0] % frames:
+        raise DeployMismatchError(
+            f'{source}: the test pipeline gives {shape[0]} frames, the graph '
+            f'needs a multiple of {frames} (frames per view)')
+    views = int(meta.get('exported_views', 1))
+    if meta.get('dynamic_views') == 'false' and shape[0] != views * frames:
+        raise DeployMismatchError(
+            f'{source}: the test pipeline gives {shape[0] // frames} view(s), '
+            f'the graph takes exactly {views} (its views axis is fixed: '
+            'export with this test pipeline)')
+
+
+def read_metadata(path: str) -> Dict[str, str]:
+    """The metadata of an ``.onnx`` or OpenVINO ``.xml`` graph.
+
+    Args:
+        path (str): Graph file.
+
+    Returns:
+        dict[str, str]: Its entries (empty if it has none of ours).
+    """
+    if path.endswith('.xml'):
+        import openvino as ov
+        model = ov.Core().read_model(path)
+        if not model.has_rt_info([RT_INFO_SECTION]):
+            return {}
+        info = model.get_rt_info()[RT_INFO_SECTION]
+        return {key: value.astype(str) for key, value in info.items()}
+    import onnx
+    graph = onnx.load(path, load_external_data=False)
+    return {p.key: p.value for p in graph.metadata_props}

@@ -1,0 +1,121 @@
+"""ONNX Runtime (CPU) and OpenVINO (CPU) running an exported graph.
+
+Both are callables from preprocessed frames, (views * frames_per_view, 3,
+H, W) float32, to the scores of :class:`tdn_plugin.deploy.graph.ClipScores`,
+and carry the graph's metadata (:mod:`tdn_plugin.deploy.metadata`).
+"""
+import os.path as osp
+from typing import Dict, Optional
+
+import numpy as np
+
+BACKENDS = ('onnxruntime', 'openvino')
+
+
+class OnnxRuntimeModel:
+    """An ONNX graph in an ONNX Runtime CPU session.
+
+    Args:
+        path (str): The ``.onnx`` file.
+        threads (int, optional): Intra-op threads; default: ONNX Runtime's
+            (the physical cores).
+        optimization (str): Graph optimisation level, 'disable', 'basic',
+            'extended' or 'all' (layout and fusion rewrites). Defaults to
+            'all'.
+        optimized_path (str, optional): Also save the optimised graph there
+            (ONNX Runtime's ``optimized_model_filepath``).
+    """
+
+    backend = 'onnxruntime'
+
+    def __init__(self, path: str, threads: Optional[int] = None,
+                 optimization: str = 'all',
+                 optimized_path: Optional[str] = None) -> None:
+        import onnxruntime as ort
+        levels = dict(
+            disable=ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+            basic=ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            extended=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+            all=ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = levels[optimization]
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        if optimized_path:
+            options.optimized_model_filepath = optimized_path
+        self.path = path
+        self.session = ort.InferenceSession(
+            path, options, providers=['CPUExecutionProvider'])
+        self.input_name = self.session.get_inputs()[0].name
+        self.metadata: Dict[str, str] = dict(
+            self.session.get_modelmeta().custom_metadata_map)
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        return self.session.run(
+            None, {self.input_name: np.ascontiguousarray(frames)})[0]
+
+
+class OpenVinoModel:
+    """An OpenVINO IR (``.xml``) or ONNX graph compiled for the CPU.
+
+    Args:
+        path (str): ``.xml`` (with its ``.bin``) or ``.onnx`` file.
+        threads (int, optional): Inference threads; default: OpenVINO's.
+        hint (str): Performance hint, 'LATENCY' or 'THROUGHPUT'. Defaults
+            to 'LATENCY'.
+    """
+
+    backend = 'openvino'
+
+    def __init__(self, path: str, threads: Optional[int] = None,
+                 hint: str = 'LATENCY') -> None:
+        import openvino as ov
+
+        from .metadata import RT_INFO_SECTION
+        core = ov.Core()
+        model = core.read_model(path)
+        # f32 arithmetic: OpenVINO would pick bf16 on CPUs that have it
+        config = {'PERFORMANCE_HINT': hint, 'INFERENCE_PRECISION_HINT': 'f32'}
+        if threads:
+            config['INFERENCE_NUM_THREADS'] = threads
+        self.path = path
+        self.compiled = core.compile_model(model, 'CPU', config)
+        self.request = self.compiled.create_infer_request()
+        self.metadata: Dict[str, str] = {}
+        if model.has_rt_info([RT_INFO_SECTION]):
+            info = model.get_rt_info()[RT_INFO_SECTION]
+            self.metadata = {k: v.astype(str) for k, v in info.items()}
+        elif path.endswith('.onnx'):
+            from .metadata import read_metadata
+            self.metadata = read_metadata(path)
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        self.request.infer({0: np.ascontiguousarray(frames)})
+        return self.request.get_output_tensor(0).data.copy()
+
+
+def open_runtime(path: str, backend: Optional[str] = None,
+                 threads: Optional[int] = None):
+    """Open a graph file with a backend.
+
+    Args:
+        path (str): ``.onnx`` or ``.xml``.
+        backend (str, optional): 'onnxruntime' or 'openvino'; default:
+            OpenVINO for ``.xml``, ONNX Runtime for ``.onnx``.
+        threads (int, optional): Inference threads.
+
+    Returns:
+        OnnxRuntimeModel | OpenVinoModel: The model.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'model file not found: {path}')
+    if backend is None:
+        backend = 'openvino' if path.endswith('.xml') else 'onnxruntime'
+    if backend == 'onnxruntime':
+        if not path.endswith('.onnx'):
+            raise ValueError(f'ONNX Runtime needs an .onnx file, got {path}')
+        return OnnxRuntimeModel(path, threads)
+    if backend == 'openvino':
+        return OpenVinoModel(path, threads)
+    raise ValueError(f'unknown backend {backend!r}: one of {BACKENDS}')

@@ -1,0 +1,141 @@
+"""The inference helpers behind ``tdn infer``."""
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose
+
+from tdn_plugin.apis import inference
+from tdn_plugin.apis.inference import (
+    RuntimeScorer,
+    TorchScorer,
+    VideoError,
+    apply_views,
+    classify_videos,
+    list_videos,
+    load_clip,
+    load_recognizer,
+    read_labels,
+    top_k,
+    video_test_pipeline,
+)
+from tdn_plugin.cli.utils import load_config
+from tdn_plugin.datasets.toy_motion import CLASSES, render_video, write_video
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TDN_TOY = osp.join(REPO, 'configs', 'demo', 'tdn_toy-motion.py')
+
+
+@pytest.fixture(scope='module')
+def toy_video(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp('videos') / 'clip.mp4')
+    write_video(path, render_video(2, np.random.default_rng(0), 64, (40, 40)))
+    return path
+
+
+def one_class_model(cfg, label: int):
+    """The config's recognizer answering ``label`` for any video: zero
+    classifier weights, the bias one-hot (softmax e^4 / (e^4 + 9))."""
+    model = load_recognizer(cfg, None)
+    with torch.no_grad():
+        model.cls_head.fc_cls.weight.zero_()
+        model.cls_head.fc_cls.bias.zero_()
+        model.cls_head.fc_cls.bias[label] = 4.0
+    return model
+
+
+def test_video_test_pipeline_reads_videos_for_rawframe_configs():
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs', 'tdn',
+        'tdn_imagenet-pretrained-r50_8xb8-5x1x8-60e_sthv1-rgb.py'))
+    pipeline = video_test_pipeline(cfg)
+    types = [t['type'] for t in pipeline]
+    assert types[:3] == ['DecordInit', 'TDNSampleFrames', 'DecordDecode']
+    assert 'RawFrameDecode' not in types
+    assert cfg.test_pipeline[1]['type'] == 'RawFrameDecode'  # unchanged
+    video_cfg = Config.fromfile(TDN_TOY)
+    assert video_test_pipeline(video_cfg) == [
+        dict(t) for t in video_cfg.test_pipeline]
+
+
+def test_apply_views(monkeypatch):
+    cfg = Config(dict(test_pipeline=[]))
+    assert apply_views(cfg, None) is cfg
+    monkeypatch.setitem(sys.modules, 'tdn_plugin.apis.views', None)
+    with pytest.raises(ValueError, match='apply_test_views'):
+        apply_views(cfg, '3crop')
+
+
+def test_load_clip_errors(tmp_path):
+    pipeline = Compose(video_test_pipeline(load_config(TDN_TOY)))
+    with pytest.raises(VideoError, match='video not found'):
+        load_clip(pipeline, str(tmp_path / 'missing.mp4'))
+    bad = tmp_path / 'bad.mp4'
+    bad.write_bytes(b'not a video' * 100)
+    with pytest.raises(VideoError, match='cannot decode .*bad.mp4') as error:
+        load_clip(pipeline, str(bad))
+    assert '\n' not in str(error.value)
+
+
+def test_top_k_labels_and_views():
+    scores = np.array([0.1, 0.5, 0.2, 0.15, 0.05, 0.0])
+    assert top_k(scores, 2, list('abcdef')) == [('b', 0.5), ('c', 0.2)]
+    assert top_k(scores, 1) == [('1', 0.5)]
+    views = np.array([[0.0, 1.0], [1.0, 0.4]])  # average_clips=None
+    assert top_k(views, 1) == [('1', pytest.approx(0.7))]
+
+
+def test_list_videos_and_labels(tmp_path):
+    for name in ('b.mp4', 'a.avi', 'notes.txt'):
+        (tmp_path / name).write_bytes(b'')
+    assert list_videos([str(tmp_path), 'x.mp4']) == [
+        str(tmp_path / 'a.avi'), str(tmp_path / 'b.mp4'), 'x.mp4']
+    labels = tmp_path / 'classes.txt'
+    labels.write_text('a\nb\n\n')
+    assert read_labels(str(labels), 2) == ['a', 'b']
+    with pytest.raises(ValueError, match='names 2 classes, the model has 3'):
+        read_labels(str(labels), 3)
+
+
+def test_torch_and_runtime_scorers_on_a_toy_video(toy_video):
+    cfg = load_config(TDN_TOY)
+    model = one_class_model(cfg, 7)
+    pipeline = video_test_pipeline(cfg)
+    scores = TorchScorer(model, pipeline)(toy_video)
+    expected = np.exp(4) / (np.exp(4) + 9)
+    assert scores.shape == (10, )
+    assert top_k(scores, 1, CLASSES) == [(CLASSES[7],
+                                          pytest.approx(expected, 1e-6))]
+    seen = []
+
+    def runtime(frames):
+        seen.append(frames.shape)
+        return scores
+
+    def refuse(shape, video):
+        if shape[-1] != 64:
+            raise ValueError('wrong size')
+
+    scorer = RuntimeScorer(runtime, pipeline, model.data_preprocessor, refuse)
+    np.testing.assert_array_equal(scorer(toy_video), scores)
+    assert seen == [(20, 3, 64, 64)]  # 4 segments x 5 frames, 64 px
+
+
+def test_classify_videos_goes_on_after_a_bad_video(toy_video, tmp_path):
+    def scorer(video):
+        if video != toy_video:
+            raise VideoError(f'video not found: {video}')
+        return np.array([0.2, 0.8])
+
+    done = []
+    missing = str(tmp_path / 'missing.mp4')
+    results, errors = classify_videos(
+        scorer, [missing, toy_video], ['left', 'right'],
+        on_result=lambda v, r: done.append(v))
+    assert errors == {missing: f'video not found: {missing}'}
+    assert results[toy_video]['top5'] == [('right', 0.8), ('left', 0.2)]
+    assert done == [toy_video]
+    assert inference.first_line(ValueError('\n a \n b')) == 'a'

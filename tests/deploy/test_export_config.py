@@ -1,0 +1,76 @@
+"""The ``tdn export`` workflow on a config with a val list."""
+import os.path as osp
+
+import pytest
+import torch
+
+from tdn_plugin.cli.utils import load_config
+from tdn_plugin.deploy.clips import config_clips
+from tdn_plugin.deploy.export import export_config
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def demo_config(name: str) -> str:
+    return osp.join(REPO, 'configs', 'demo', f'{name}_toy-motion.py')
+
+
+@pytest.fixture(scope='module')
+def toy_list(tmp_path_factory):
+    """10 val videos of the toy motion set (one per class), 64 px."""
+    from tdn_plugin.datasets.toy_motion import make_toy_motion
+    root = tmp_path_factory.mktemp('toy')
+    make_toy_motion(str(root), videos_per_class=1, val_per_class=1, size=64,
+                    num_frames_range=(24, 30), progress=False, verify=False)
+    return root
+
+
+def _config(name, root):
+    cfg = load_config(demo_config(name))
+    for split in ('val', 'test'):
+        dataset = cfg[f'{split}_dataloader'].dataset
+        dataset.ann_file = str(root / 'val.txt')
+        dataset.data_prefix = dict(video=str(root / 'videos'))
+    return cfg
+
+
+def test_config_clips_from_the_list_or_generated(toy_list, tmp_path,
+                                                 monkeypatch):
+    clips, source = config_clips(_config('tsm', toy_list), 3, 'val')
+    assert source == '3 clip(s) of the val list' and len(clips) == 3
+    labels = [int(c['data_samples'].gt_label) for c in clips]
+    assert labels == [0, 4, 9]  # spread over the list
+    monkeypatch.chdir(tmp_path)  # the demo's relative list is not here
+    clips, source = config_clips(load_config(demo_config('tsm')), 2)
+    assert 'generated toy video' in source and len(clips) == 2
+    assert tuple(clips[0]['inputs'].shape) == (4, 3, 64, 64)
+
+
+@pytest.mark.slow
+def test_export_check_openvino_int8_top1(toy_list, tmp_path):
+    cfg = _config('tdn', toy_list)
+    from tdn_plugin.apis.inference import load_recognizer
+    torch.manual_seed(0)
+    model = load_recognizer(cfg, None)
+    with torch.no_grad():
+        model.cls_head.fc_cls.weight.normal_(0, 0.5)
+    checkpoint = str(tmp_path / 'tdn.pth')
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    lines = []
+    report = export_config(
+        demo_config('tdn'), cfg, checkpoint, str(tmp_path / 'tdn.onnx'),
+        check=True, openvino=True, int8=True, calib_clips=2, eval_clips=4,
+        log=lines.append)
+    assert report['onnx'].endswith('tdn.onnx')
+    assert report['openvino'].endswith('tdn.xml')
+    assert report['int8'].endswith('tdn.int8.onnx')
+    assert report['int8_openvino'].endswith('tdn.int8.xml')
+    rows = report['parity']
+    # 2 random inputs (1 and 2 views) and 2 real clips, on both backends
+    assert len(rows) == 8 and max(r['relative'] for r in rows) <= 1e-4
+    assert report['metadata']['checkpoint_sha256']
+    top1 = report['top1']
+    assert top1["clips"] == 4
+    for name in ('fp32', 'int8', 'int8_openvino'):
+        assert top1[name] in (0, 25, 50, 75, 100)
+    assert any('2 clip(s) of the val list' in line for line in lines)
