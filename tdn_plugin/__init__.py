@@ -30,7 +30,8 @@ def register_all_modules() -> None:
     require_mmcv()
     from . import compat
     compat.apply()
-    from . import datasets, engine, models  # noqa: F401  registration
+    from . import engine, models  # noqa: F401  registration
+    from .datasets import skip_bad_videos, transforms  # noqa: F401
     from .utils.config_path import register_config_scope
     register_config_scope()
 

@@ -1,2 +1,22 @@
-from .skip_bad_videos import BadVideoError, SkipBadVideos  # noqa: F401
-from .transforms import *  # noqa: F401,F403
+"""Datasets, transforms and the toy motion generator.
+
+The registered parts (``SkipBadVideos``, ``TDNSampleFrames``) are imported
+by :func:`tdn_plugin.register_all_modules`; here they load on first use, so
+that the toy generator (:mod:`.toy_motion`) imports without torch or
+MMAction2 (``tdn make-toy-data --help`` stays instant).
+"""
+import importlib
+
+_LAZY = {
+    'BadVideoError': '.skip_bad_videos',
+    'SkipBadVideos': '.skip_bad_videos',
+    'TDNSampleFrames': '.transforms',
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -30,7 +30,9 @@ def test_every_command_has_a_help_line():
 @pytest.mark.parametrize('args', [
     ['--help'], ['train', '--help'], ['test', '--help'],
     ['check-data', '--help'], ['convert', '--help'], ['flops', '--help'],
-    ['ensemble', '--help'], ['benchmark', '--help'], ['--version']])
+    ['ensemble', '--help'], ['benchmark', '--help'], ['compare', '--help'],
+    ['make-toy-data', '--help'], ['infer', '--help'], ['export', '--help'],
+    ['--version']])
 def test_help_and_version_import_no_framework(args):
     out = tdn(*args)
     assert out.returncode == 0, out.stderr
