@@ -387,7 +387,8 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
 
 
 def _input_size(cfg) -> int:
-    for transform in cfg.test_dataloader.dataset.pipeline:
+    from tdn_plugin.utils.views import config_test_pipeline
+    for transform in config_test_pipeline(cfg):
         if transform.get('type') == 'Resize' and not transform.get(
                 'keep_ratio', True):
             return int(transform['scale'][0])

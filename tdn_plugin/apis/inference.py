@@ -34,15 +34,15 @@ def video_test_pipeline(cfg: Config) -> List[dict]:
     the config's.
 
     Args:
-        cfg (Config): An MMAction2 config with ``test_pipeline`` (or
-            ``test_dataloader.dataset.pipeline``).
+        cfg (Config): An MMAction2 config (its test dataloader's
+            pipeline, as :func:`tdn_plugin.utils.views.set_test_views`
+            leaves it).
 
     Returns:
         list[dict]: Transform configs.
     """
-    pipeline = cfg.get('test_pipeline')
-    if pipeline is None:
-        pipeline = cfg.test_dataloader.dataset.pipeline
+    from tdn_plugin.utils.views import config_test_pipeline
+    pipeline = config_test_pipeline(cfg)
     pipeline = [copy.deepcopy(dict(t)) for t in pipeline]
     if any(t['type'] in _VIDEO_READERS for t in pipeline):
         return pipeline

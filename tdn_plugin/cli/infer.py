@@ -140,7 +140,7 @@ def _run(args, cfg, json) -> int:
         read_labels,
         video_test_pipeline,
     )
-    from tdn_plugin.visualization import write_annotated_video
+    from tdn_plugin.visualization.annotated_video import write_annotated_video
     cfg = apply_views(cfg, args.views)
     videos = list_videos(args.videos)
     if not videos:

@@ -83,12 +83,8 @@ def benchmark_backends(models: Sequence[str] = ('tdn', 'tsm'),
         latency_ms, throughput_clips_per_s, latency_vs_tsm_torch,
         latency_vs_own_torch).
     """
-    from tdn_plugin.apis.benchmark import (
-        build,
-        frames_per_view,
-        interleaved,
-        machine,
-    )
+    from tdn_plugin.apis.benchmark import build, frames_per_view
+    from tdn_plugin.utils.timing import machine_info, time_side_by_side
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     models = list(dict.fromkeys(list(models) + ['tsm']))
@@ -113,23 +109,26 @@ def benchmark_backends(models: Sequence[str] = ('tdn', 'tsm'),
                     lambda r=runtime, x=one.numpy(): r(x))
                 throughput[f'{name}/{backend}'] = (
                     lambda r=runtime, x=many.numpy(): r(x))
-        seconds = interleaved(latency, repeats, warmup, 'cpu')
-        batch_seconds = interleaved(throughput, repeats, warmup, 'cpu')
+        timed = time_side_by_side(latency, repeats, warmup)
+        batch_timed = time_side_by_side(throughput, repeats, warmup)
     finally:
         if temporary is not None:
             temporary.cleanup()
     rows = []
-    for key, s in seconds.items():
+    for key, timing in timed.items():
         name, backend = key.split('/')
-        rows.append(dict(model=name, backend=backend, latency_ms=1000 * s,
-                         throughput_clips_per_s=batch / batch_seconds[key]))
-    reference = seconds.get(REFERENCE)
+        rows.append(dict(
+            model=name, backend=backend, latency_ms=timing.median_ms,
+            latency_min_ms=timing.min_ms, latency_max_ms=timing.max_ms,
+            throughput_clips_per_s=batch * 1000 / batch_timed[key].median_ms))
+    reference = timed.get(REFERENCE)
     for row in rows:
-        own = seconds.get(f'{row["model"]}/torch')
-        s = row['latency_ms'] / 1000
-        row['latency_vs_tsm_torch'] = s / reference if reference else None
-        row['latency_vs_own_torch'] = s / own if own else None
-    return dict(machine=machine('cpu'),
+        own = timed.get(f'{row["model"]}/torch')
+        ms = row['latency_ms']
+        row['latency_vs_tsm_torch'] = (ms / reference.median_ms
+                                       if reference else None)
+        row['latency_vs_own_torch'] = ms / own.median_ms if own else None
+    return dict(machine=machine_info('cpu'),
                 settings=dict(size=size, batch=batch, repeats=repeats,
                               threads=threads, int8=int8,
                               int8_calibration=f'{calib_clips} random clips'),

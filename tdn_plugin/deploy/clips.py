@@ -15,6 +15,8 @@ def _dataset(cfg: Config, split: str):
     if not loader or 'dataset' not in loader:
         return None
     dataset_cfg = loader['dataset']
+    while dataset_cfg.get('type') == 'SkipBadVideos':  # its wrapped list
+        dataset_cfg = dataset_cfg['dataset']
     ann_file = dataset_cfg.get('ann_file')
     if ann_file and not osp.isfile(
             osp.join(dataset_cfg.get('data_root') or '', ann_file)):

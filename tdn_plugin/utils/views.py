@@ -26,12 +26,27 @@ class ViewsError(ValueError):
     """A test pipeline that cannot be rewritten for a protocol."""
 
 
-def _test_pipeline(cfg) -> list:
+def _test_dataset(cfg) -> dict:
+    """The test dataloader's dataset that holds the pipeline (inside
+    wrappers such as ``SkipBadVideos`` or ``RepeatDataset``)."""
     dataset = cfg.test_dataloader.dataset
     while 'pipeline' not in dataset and isinstance(dataset.get('dataset'),
                                                    dict):
-        dataset = dataset.dataset  # RepeatDataset & co
-    return dataset.pipeline
+        dataset = dataset.dataset
+    return dataset
+
+
+def config_test_pipeline(cfg) -> list:
+    """The pipeline the config tests with: its test dataloader's (the one
+    :func:`set_test_views` rewrites).
+
+    Args:
+        cfg (Config): The config.
+
+    Returns:
+        list: The transform configs.
+    """
+    return _test_dataset(cfg).pipeline
 
 
 def _set_clips(transform: dict, clips: int) -> dict:
@@ -86,7 +101,7 @@ def set_test_views(cfg, views: str):
                          f'{", ".join(VIEWS)}')
     clips, crops = VIEWS[views]
     pipeline: List[dict] = [copy.deepcopy(dict(t))
-                            for t in _test_pipeline(cfg)]
+                            for t in config_test_pipeline(cfg)]
     samplers = [i for i, t in enumerate(pipeline)
                 if t.get('type') in ('TDNSampleFrames', 'SampleFrames')]
     if not samplers:
@@ -122,11 +137,7 @@ def set_test_views(cfg, views: str):
     elif crops > 1:  # no crop yet: the three crops follow the resize
         pipeline.insert(resizes[-1] + 1,
                         dict(type=CROPS[crops], crop_size=size))
-    dataset = cfg.test_dataloader.dataset
-    while 'pipeline' not in dataset and isinstance(dataset.get('dataset'),
-                                                   dict):
-        dataset = dataset.dataset
-    dataset.pipeline = pipeline
+    _test_dataset(cfg).pipeline = pipeline
     return cfg
 
 
@@ -135,7 +146,7 @@ def count_test_views(cfg) -> Optional[int]:
     where its sampler is unknown."""
     clips: Optional[int] = None
     crops = 1
-    for transform in _test_pipeline(cfg):
+    for transform in config_test_pipeline(cfg):
         kind = transform.get('type')
         if kind == 'TDNSampleFrames':
             clips = transform.get('num_clips', 1)

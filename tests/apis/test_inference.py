@@ -1,6 +1,5 @@
 """The inference helpers behind ``tdn infer``."""
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
@@ -24,6 +23,7 @@ from tdn_plugin.apis.inference import (
 )
 from tdn_plugin.cli.utils import load_config
 from tdn_plugin.datasets.toy_motion import CLASSES, render_video, write_video
+from tdn_plugin.utils.views import ViewsError, count_test_views
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TDN_TOY = osp.join(REPO, 'configs', 'demo', 'tdn_toy-motion.py')
@@ -61,12 +61,18 @@ def test_video_test_pipeline_reads_videos_for_rawframe_configs():
         dict(t) for t in video_cfg.test_pipeline]
 
 
-def test_apply_views(monkeypatch):
-    cfg = Config(dict(test_pipeline=[]))
+def test_apply_views():
+    cfg = load_config(TDN_TOY)
     assert apply_views(cfg, None) is cfg
-    monkeypatch.setitem(sys.modules, 'tdn_plugin.apis.views', None)
-    with pytest.raises(ValueError, match='apply_test_views'):
-        apply_views(cfg, '3crop')
+    cfg = apply_views(cfg, '10x3')
+    assert count_test_views(cfg) == 30
+    # what tdn infer decodes follows the protocol (the shipped config's
+    # datasets are wrapped in SkipBadVideos)
+    types = {t['type']: t for t in video_test_pipeline(cfg)}
+    assert types['TDNSampleFrames']['num_clips'] == 10
+    assert 'ThreeCrop' in types
+    with pytest.raises(ViewsError, match='unknown views'):
+        apply_views(cfg, '2x2')
 
 
 def test_load_clip_errors(tmp_path):

@@ -26,12 +26,12 @@ def toy_list(tmp_path_factory):
 
 
 def _config(name, root):
-    cfg = load_config(demo_config(name))
+    options = {}
     for split in ('val', 'test'):
-        dataset = cfg[f'{split}_dataloader'].dataset
-        dataset.ann_file = str(root / 'val.txt')
-        dataset.data_prefix = dict(video=str(root / 'videos'))
-    return cfg
+        options[f'{split}_dataloader.dataset.ann_file'] = str(root / 'val.txt')
+        options[f'{split}_dataloader.dataset.data_prefix'] = dict(
+            video=str(root / 'videos'))
+    return load_config(demo_config(name), options)
 
 
 def test_config_clips_from_the_list_or_generated(toy_list, tmp_path,
