@@ -130,6 +130,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.verbose = getattr(args, 'verbose', False)
     if not args.verbose:
         quiet_warnings()
+    from tdn_plugin.utils.allocator import keep_freed_memory
+    keep_freed_memory()  # no page faults on every forward (see its doc)
     import tdn_plugin
     tdn_plugin.register_all_modules()
     return int(_module(args.command).main(args) or 0)
