@@ -581,14 +581,12 @@ def write_report(results: List[reports.ModelResult], failed: Dict[str, str],
     """Write ``results.json``, the CSV, the markdown table, the chart and
     a confusion matrix per model into ``work_dir``."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    files = {
-        'results': work_dir / reports.RESULTS_FILE,
-        'csv': work_dir / reports.CSV_FILE,
-        'table': work_dir / reports.MARKDOWN_FILE,
-    }
+    files = {'results': work_dir / reports.RESULTS_FILE}
     reports.write_json(results, files['results'], settings, failed)
-    if not results:
+    if not results:  # every config failed: results.json says which, why
         return files
+    files['csv'] = work_dir / reports.CSV_FILE
+    files['table'] = work_dir / reports.MARKDOWN_FILE
     reports.write_csv(results, files['csv'])
     files['table'].write_text(reports.markdown_table(results) + '\n')
     files['chart'] = work_dir / reports.CHART_FILE
