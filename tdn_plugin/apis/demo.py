@@ -33,8 +33,9 @@ from .report import ModelResult, markdown_table, percent
 
 # the default contenders: name -> config under configs/demo, in the order
 # of training and of the table. Sized to the demo's budget (10 minutes on
-# an idle 2-core machine whose speed index, TSM-R50's latency, is 0.28 s):
-# measured 6:20 for these four there. A model joins with one line here.
+# an idle 2-core machine whose speed index, TSM-R50's latency, is 0.28 s;
+# README.md, Demo, has the measured durations). A model joins with one line
+# here.
 DEMO_MODELS: Dict[str, str] = {
     'tdn': 'tdn_toy-motion.py',
     'tsn': 'tsn_toy-motion.py',

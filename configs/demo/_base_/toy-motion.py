@@ -2,14 +2,14 @@
 # input size, segments, depth, augmentation, schedule and runtime, so that
 # TDN, TSN and TSM differ only in their model and frame sampler.
 #
-# Sized for a laptop CPU: about 2 minutes per model on 2 cores for the toy
-# motion set (600 train / 200 val videos of 64x64, 24-40 frames; measured
-# 2:09 for TDN, 1:43 for TSN and TSM, 6:20 for the whole `tdn demo`):
+# Sized for a laptop CPU and the toy motion set (600 train / 200 val videos
+# of 64x64, 24-40 frames; the measured durations are in README.md, Demo):
 # ResNet-18 (all 4 stages: MMAction2's ResNetTSM needs them) from scratch,
 # 64x64 inputs, T = 4 segments, 10 epochs of batch 16, AdamW with warm-up
 # and cosine decay. The toy classes come in time-reversed pairs (moving
-# right / left, ...): no horizontal flip (it would swap left and right) and
-# no augmentation that changes the order of frames.
+# right / left, stripes drifting right / left, ...): no horizontal flip (it
+# would swap left and right) and no augmentation that changes the order of
+# frames.
 # unreadable videos are skipped (train) and counted (val/test): see
 # configs/_base_/bad_videos.py
 _base_ = [
