@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
 
-FAMILIES_FILE = 'families.json'
+# the file name the toy generator writes, read here for any data set
+from tdn_plugin.datasets.toy_motion import FAMILIES_FILE
 
 
 class DataError(ValueError):
