@@ -28,6 +28,13 @@ import numpy as np
 import torch
 
 from tdn_plugin.engine.runner import build_runner
+from tdn_plugin.utils.config_edit import (
+    datasets_of,
+    loaders_of,
+    set_epochs,
+    set_input_size,
+    set_num_classes,
+)
 
 from . import report as reports
 from .data import find_families, one_clip, read_classes
@@ -68,6 +75,9 @@ class CompareSettings:
         views (str, optional): Test protocol ``1x1``, ``3crop`` or ``10x3``
             (:mod:`tdn_plugin.utils.views`). Defaults to None.
         seed (int): Seed of every run. Defaults to 0.
+        cfg_options (dict, optional): ``{key: value}`` merged into every
+            config before the budget (e.g. ``model.backbone.pretrained``
+            None, offline). Defaults to None.
         latency_rounds (int): Timed rounds of the latency. Defaults to 20.
         verbose (bool): Show each Runner's environment and config dump.
             Defaults to False.
@@ -84,6 +94,7 @@ class CompareSettings:
     num_workers: Optional[int] = None
     views: Optional[str] = None
     seed: int = 0
+    cfg_options: Optional[dict] = None
     latency_rounds: int = 20
     verbose: bool = False
 
@@ -129,88 +140,10 @@ def mmcv_ops_available() -> bool:
     return True
 
 
-# Config edits ----------------------------------------------------------------
-def _datasets(cfg) -> List[Tuple[str, dict]]:
-    """(split, dataset) of each loader, through dataset wrappers."""
-    found = []
-    for split in ('train', 'val', 'test'):
-        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
-        while isinstance(dataset, dict):
-            if 'pipeline' in dataset:
-                found.append((split, dataset))
-                break
-            dataset = dataset.get('dataset')
-    return found
-
-
-def _loaders(cfg) -> list:
-    return [cfg[key] for key in ('train_dataloader', 'val_dataloader',
-                                 'test_dataloader') if cfg.get(key)]
-
-
-def set_input_size(cfg, size: int) -> None:
-    """Make every split's input ``size`` x ``size``: square fixed-size
-    resizes and crops (centre, three, ten, multi-scale, random-resized
-    outputs) take ``size``; a short-side resize scales with the crop it
-    precedes (e.g. 256 before a 224 crop becomes ``size * 256 / 224``)."""
-    for _, dataset in _datasets(cfg):
-        pipeline = dataset.pipeline
-        crops = [t.get('crop_size') or t.get('input_size') for t in pipeline
-                 if t.get('type') in ('CenterCrop', 'ThreeCrop', 'TenCrop',
-                                      'MultiScaleCrop', 'RandomCrop')]
-        crop = crops[0] if crops else None
-        crop = crop[0] if isinstance(crop, (tuple, list)) else crop
-        for transform in pipeline:
-            kind = transform.get('type')
-            scale = transform.get('scale')
-            if kind == 'Resize' and isinstance(scale, (tuple, list)):
-                if not transform.get('keep_ratio', True) and \
-                        scale[0] == scale[1]:
-                    transform['scale'] = (size, size)
-                elif scale[0] == -1 and crop:
-                    transform['scale'] = (-1, round(size * scale[1] / crop))
-            elif kind in ('CenterCrop', 'ThreeCrop', 'TenCrop',
-                          'RandomCrop'):
-                transform['crop_size'] = size
-            elif kind == 'MultiScaleCrop':
-                transform['input_size'] = size
-
-
-def set_epochs(cfg, epochs: int) -> None:
-    """Train for ``epochs``: schedulers that would begin later are dropped,
-    the others end at ``epochs`` at the latest (a cosine spans what is
-    left)."""
-    old = cfg.train_cfg.max_epochs
-    cfg.train_cfg.max_epochs = epochs
-    cfg.train_cfg.val_interval = epochs
-    schedulers = []
-    for scheduler in cfg.get('param_scheduler') or []:
-        begin = scheduler.get('begin', 0)
-        if begin >= epochs:
-            continue
-        end = min(scheduler.get('end', old), epochs)
-        scheduler['end'] = end
-        if 'T_max' in scheduler:
-            scheduler['T_max'] = end - begin
-        if 'milestones' in scheduler:
-            scheduler['milestones'] = [
-                m for m in scheduler['milestones'] if m < end
-            ] or [end]
-        schedulers.append(scheduler)
-    cfg.param_scheduler = schedulers
-
-
-def set_num_classes(cfg, num_classes: int) -> None:
-    """Classes of the head (and of TPN's auxiliary head)."""
-    cfg.model.cls_head.num_classes = num_classes
-    neck = cfg.model.get('neck')
-    if isinstance(neck, dict) and isinstance(neck.get('aux_head_cfg'), dict):
-        neck.aux_head_cfg.out_channels = num_classes
-
-
+# Config edits (the generic ones: tdn_plugin.utils.config_edit) ----------
 def set_data(cfg, settings: CompareSettings) -> None:
     """Point every split at the comparison's data."""
-    for split, dataset in _datasets(cfg):
+    for split, dataset in datasets_of(cfg):
         if settings.data_root is not None:
             dataset.data_prefix = dict(video=str(settings.data_root))
         ann = settings.train_list if split == 'train' else settings.val_list
@@ -279,6 +212,8 @@ def prepare_config(config: Union[str, Path], work_dir: Union[str, Path],
         cfg = Config.fromfile(resolve_config(str(config)))
     except ConfigNotFoundError as error:
         raise CompareError(str(error)) from None
+    if settings.cfg_options:
+        cfg.merge_from_dict(settings.cfg_options)
     backbone_type = (cfg.model.get('backbone') or {}).get('type')
     if backbone_type in NEEDS_MMCV_OPS and not mmcv_ops_available():
         raise CompareError(
@@ -294,7 +229,7 @@ def prepare_config(config: Union[str, Path], work_dir: Union[str, Path],
         set_epochs(cfg, settings.epochs)
     if settings.views is not None:
         set_test_views(cfg, settings.views)
-    for loader in _loaders(cfg):
+    for loader in loaders_of(cfg):
         if settings.batch_size is not None:
             loader.batch_size = settings.batch_size
         if settings.num_workers is not None:
@@ -504,8 +439,8 @@ def resolve_classes(settings: CompareSettings, cfg=None) -> dict:
         places += [Path(settings.data_root), Path(settings.data_root).parent]
     lists = [settings.val_list, settings.train_list]
     if cfg is not None:
-        lists += [dataset.get('ann_file') for split, dataset in _datasets(cfg)
-                  if split == 'test']
+        lists += [dataset.get('ann_file')
+                  for split, dataset in datasets_of(cfg) if split == 'test']
     places += [Path(p).parent for p in lists if p]
     if classes is None:
         for place in places:

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -26,68 +26,26 @@ from .compare import (
     duration,
     log,
     prepare_config,
-    set_epochs,  # noqa: F401  (re-exported: tests and users import it here)
+    set_epochs,  # noqa: F401  (re-exported: users import it here)
 )
 from .data import ensure_data, is_toy_motion
-from .report import ModelResult, markdown_table, percent
-
-# the default contenders: name -> config under configs/demo, in the order
-# of training and of the table. Sized to the demo's budget (10 minutes on
-# an idle 2-core machine whose speed index, TSM-R50's latency, is 0.28 s;
-# README.md, Demo, has the measured durations). A model joins with one line
-# here.
-DEMO_MODELS: Dict[str, str] = {
-    'tdn': 'tdn_toy-motion.py',
-    'tsn': 'tsn_toy-motion.py',
-    'tsm': 'tsm_toy-motion.py',
-    'gtdnet': 'gtdnet_toy-motion.py',
-}
-# `--all`: every contender: MMAction2's TANet, TRN, TPN and TIN (TIN needs
-# mmcv's compiled ops and is skipped with a one-line reason where only
-# mmcv-lite is installed), and GTDNet with TDN's short-term TDM
-ALL_MODELS: Dict[str, str] = dict(
+from .demo_models import (  # noqa: F401  (re-exported)
+    ABLATION_MODELS,
+    ABLATION_WORK_DIR,
+    ALL_MODELS,
+    BUDGET_S,
+    DEFAULT_DATA,
+    DEFAULT_WORK_DIR,
     DEMO_MODELS,
-    tanet='tanet_toy-motion.py',
-    trn='trn_toy-motion.py',
-    tpn='tpn_toy-motion.py',
-    tin='tin_toy-motion.py',
-    # GTDNet with TDN's short-term TDM (5 frames per segment)
-    **{'gtdnet-stdm': 'gtdnet-stdm_toy-motion.py'},
+    GRADCAM_FILE,
+    GRADCAM_MODEL,
+    QUICK_DATA,
+    QUICK_WORK_DIR,
+    REFERENCE_SPEED_INDEX_S,
+    TDN_ABLATION,
+    TIMINGS_FILE,
 )
-
-# the paper's ablation at demo scale: TDN without each temporal part
-ABLATION_MODELS: Dict[str, str] = {
-    'tdn': 'tdn_toy-motion.py',
-    'no-s-tdm': 'ablation/tdn_toy-motion_no-s-tdm.py',
-    'no-l-tdm': 'ablation/tdn_toy-motion_no-l-tdm.py',
-    'no-temporal-conv': 'ablation/tdn_toy-motion_no-temporal-conv.py',
-    'none': 'ablation/tdn_toy-motion_none.py',
-    # GTDNet's design choices (docs/gtdnet.md)
-    'gtdnet': 'gtdnet_toy-motion.py',
-    'gtdnet-no-gtdm': 'ablation/gtdnet_toy-motion_no-gtdm.py',
-    'gtdnet-no-temporal-conv':
-    'ablation/gtdnet_toy-motion_no-temporal-conv.py',
-    'gtdnet-temporal-attention':
-    'ablation/gtdnet_toy-motion_temporal-attention.py',
-    'gtdnet-map': 'ablation/gtdnet_toy-motion_map.py',
-}
-
-# the model whose Grad-CAM picture is drawn (else the first one)
-GRADCAM_MODEL = 'tdn'
-
-DEFAULT_DATA = os.path.join('data', 'toy-motion')
-QUICK_DATA = os.path.join('data', 'toy-motion-quick')
-DEFAULT_WORK_DIR = os.path.join('work_dirs', 'demo')
-QUICK_WORK_DIR = os.path.join('work_dirs', 'demo-quick')
-ABLATION_WORK_DIR = os.path.join('work_dirs', 'ablation')
-
-TIMINGS_FILE = 'timings.json'
-GRADCAM_FILE = 'gradcam_{}.png'
-
-# the demo's time budget on the reference machine, and that machine's
-# speed index (MMAction2's TSM-R50, T=8, 224x224, batch 1, eager: s/clip)
-BUDGET_S = 600
-REFERENCE_SPEED_INDEX_S = 0.28
+from .report import ModelResult, markdown_table, percent
 
 
 class DemoError(ValueError):
@@ -169,13 +127,21 @@ def demo_config_dir() -> Path:
 
 
 def _display_path(path: Union[str, Path]) -> str:
-    """``path`` relative to the working directory when below it, else
-    absolute."""
+    """A config of the package as ``configs/...`` (how every ``tdn``
+    command finds it from any directory); another path relative to the
+    working directory when below it, else absolute."""
+    from tdn_plugin.utils.config_path import packaged_configs_dir
     path = Path(path).resolve()
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    for root, prefix in ((packaged_configs_dir(), 'configs'),
+                         (Path.cwd(), '')):
+        if root is None:
+            continue
+        try:
+            inside = path.relative_to(Path(root).resolve())
+        except ValueError:
+            continue
+        return str(Path(prefix, inside)) if prefix else str(inside)
+    return str(path)
 
 
 def demo_config(config: Union[str, Path],
@@ -228,7 +194,8 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
              markdown: Optional[Union[str, Path]] = None,
              verbose: bool = False,
              threads: Optional[int] = None,
-             command: Optional[str] = None) -> dict:
+             command: Optional[str] = None,
+             seed: int = 0) -> dict:
     """Run the demo (see the module docstring).
 
     Args:
@@ -243,7 +210,9 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
             ``quick``) under the working directory.
         quick (bool): Plumbing check: tiny data, 1 epoch, tiny input.
             Defaults to False.
-        ablation (bool): Run :data:`ABLATION_MODELS`. Defaults to False.
+        ablation (bool): Run the ablation: :data:`TDN_ABLATION`, or the
+            names of :data:`ABLATION_MODELS` in ``models``. Defaults to
+            False.
         all_models (bool): Run every contender. Defaults to False.
         markdown (str | Path, optional): Also write the table, settings and
             command as markdown there. Defaults to None (with ``ablation``:
@@ -254,6 +223,9 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
             Defaults to None (:func:`tdn_plugin.utils.timing.set_threads`:
             ``OMP_NUM_THREADS``, else all cores).
         command (str, optional): The command line, for the markdown.
+        seed (int): The seed of every run (data order, augmentation,
+            initialisation); runs with other seeds show the spread of the
+            numbers. Defaults to 0.
 
     Returns:
         dict: ``results`` (list of :class:`ModelResult`), ``failed`` (name
@@ -263,7 +235,7 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
     start = time.perf_counter()
     registry = ABLATION_MODELS if ablation else ALL_MODELS
     names = list(models) if models else list(
-        ABLATION_MODELS if ablation else
+        TDN_ABLATION if ablation else
         (ALL_MODELS if all_models else DEMO_MODELS))
     unknown = [name for name in names if name not in registry]
     if unknown:
@@ -322,8 +294,9 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
 
         classes = data['classes']
         toy = is_toy_motion(classes)
+        settings = budget.settings(data['dir'], seed)
         first = prepare_config(configs[names[0]], work_dir / names[0],
-                               budget.settings(data['dir']), len(classes))
+                               settings, len(classes))
         size = _input_size(first)
         title = (f'{"toy motion" if toy else Path(data["dir"]).name}: '
                  f'{len(classes)} classes, {data["num_train"]} train / '
@@ -332,7 +305,7 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
                  'epochs' + (' (--quick: plumbing only)' if quick else ''))
         compared = compare(
             [configs[name] for name in names], work_dir,
-            budget.settings(data['dir']), names=names, title=title,
+            settings, names=names, title=title,
             on_trained=progress, chance=1 / len(classes),
             order_blind=0.5 if toy else None,
             classes_info=dict(classes=classes, families=data['families']),
@@ -420,6 +393,24 @@ ABLATION_NOTES: Dict[str, str] = {
 }
 
 
+# what separates the twins of each toy family, for the markdown page
+FAMILY_TEXT = {
+    'order': 'differ in the order of the frames',
+    'short-term': 'differ only between consecutive frames',
+    'appearance': 'differ in appearance',
+}
+
+
+def _pairs_text(families: Dict[str, List[int]]) -> str:
+    """E.g. '3 pairs of classes that differ in the order of the frames
+    (order), 2 pairs that differ only between consecutive frames
+    (short-term)'."""
+    parts = [f'{len(ids) // 2} pairs{" of classes" if not n else ""} that '
+             f'{FAMILY_TEXT.get(name, "form the family")} ({name})'
+             for n, (name, ids) in enumerate(families.items())]
+    return ', '.join(parts) if parts else 'pairs of classes'
+
+
 def markdown_report(results: List[ModelResult], data: dict, cfg,
                     total_s: float, ablation: bool, quick: bool,
                     command: Optional[str]) -> str:
@@ -444,10 +435,9 @@ def markdown_report(results: List[ModelResult], data: dict, cfg,
     lines += [
         f'Data: `{data["dir"]}`, {len(data["classes"])} classes, '
         f'{data["num_train"]} train / {data["num_val"]} val videos'
-        + (' (the toy motion set: 3 pairs of classes that differ in the '
-           'order of the frames and 2 pairs that differ only between '
-           'consecutive frames; each class is its twin played backwards, so '
-           'a model blind to frame order gets at most 50%)'
+        + (' (the toy motion set: ' + _pairs_text(data['families'])
+           + '; each class is its twin played backwards, so a model blind '
+           'to frame order gets at most 50%)'
            if is_toy_motion(data['classes']) else '') + '. '
         f'Every model: ResNet-18 from scratch, {size}x{size} input, '
         f'T = {segments} segments, {cfg.train_cfg.max_epochs} epochs, batch '
@@ -455,7 +445,8 @@ def markdown_report(results: List[ModelResult], data: dict, cfg,
         f'{optimizer.lr}, weight decay {optimizer.weight_decay}), warm-up + '
         'cosine; tested once on the val list (1 clip, whole frame).',
         '',
-        markdown_table(results),
+        markdown_table([replace(r, config=_display_path(r.config))
+                        for r in results]),
         '',
         'top-1 / top-5 / mean class: on the val list. GMACs: mmengine\'s '
         'counter, per view x views. CPU ms/view: network inference '

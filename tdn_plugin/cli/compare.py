@@ -15,6 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser (argparse.ArgumentParser): The ``compare`` parser.
     """
     from tdn_plugin.utils.views import VIEWS
+
+    from .utils import ConfigOptions
     parser.description = (
         'Train and test every config (any MMAction2 2D recognizer) under one '
         'budget (same data, epochs, input size, seed, test protocol) with '
@@ -26,8 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         'accuracy_vs_cost.png (the paper\'s Figure 1) and confusion '
         'matrices. A config that fails is reported on one line and the '
         'others still run.')
-    parser.add_argument('configs', nargs='*', metavar='CONFIG',
-                        help='MMAction2 config files')
+    parser.add_argument(
+        'configs', nargs='*', metavar='CONFIG',
+        help='MMAction2 recognizer configs: files, configs/X.py of the '
+        'plugin, tdn_plugin::X.py, or MMAction2\'s own as '
+        'mmaction::recognition/tsm/X.py')
     parser.add_argument(
         '--from-work-dirs', nargs='+', metavar='W',
         help='build the report from finished runs (their dumped config, '
@@ -58,6 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='test protocol: 1 clip centre crop, 1 clip 3 '
                         'crops, 10 clips x 3 crops')
     budget.add_argument('--seed', type=int, default=0)
+    budget.add_argument(
+        '--cfg-options', nargs='+', action=ConfigOptions, default={},
+        metavar='KEY=VALUE',
+        help='merged into every config first (e.g. '
+        'model.backbone.pretrained=None to train from scratch offline)')
     parser.add_argument('--work-dir', default='work_dirs/compare',
                         help='report here, each run in WORK_DIR/<name> '
                         '(default: %(default)s)')
@@ -99,6 +109,7 @@ def main(args: argparse.Namespace) -> int:
         families=args.families, epochs=args.epochs,
         input_size=args.input_size, batch_size=args.batch_size,
         num_workers=args.num_workers, views=args.views, seed=args.seed,
+        cfg_options=args.cfg_options or None,
         latency_rounds=args.latency_rounds, verbose=args.verbose)
     print(f'tdn compare: {set_threads(args.threads)}', flush=True)
     try:

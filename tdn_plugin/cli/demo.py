@@ -5,7 +5,7 @@ The work is done by :func:`tdn_plugin.apis.demo.run_demo`.
 import argparse
 import sys
 
-HELP = 'toy motion data; train, compare TDN, GTDNet, TSN, TSM on CPU'
+HELP = 'toy motion data; train and compare TDN, TSN, TSM (--all: more) on CPU'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     Args:
         parser (argparse.ArgumentParser): The ``demo`` parser.
     """
-    from tdn_plugin.apis.demo import (
+    from tdn_plugin.apis.demo_models import (
         ABLATION_MODELS,
         ALL_MODELS,
         DEFAULT_DATA,
@@ -47,9 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f'{" ".join(ABLATION_MODELS)}')
     parser.add_argument(
         '--all', action='store_true', dest='all_models',
-        help='run every contender (adds TANet, TRN, TPN and TIN; TIN is '
-        'skipped where only mmcv-lite is installed); longer than the '
-        'budget')
+        help='run every contender (adds GTDNet, TANet, TRN, TPN, TIN and '
+        'GTDNet with a short-term TDM; TIN is skipped where only mmcv-lite '
+        'is installed); longer than the budget')
     parser.add_argument(
         '--data', metavar='DIR',
         help='video set with videos/, train.txt, val.txt (made there if '
@@ -64,6 +64,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--markdown', metavar='FILE',
         help='also write the table and settings as markdown to FILE (e.g. '
         'docs/ablation.md)')
+    parser.add_argument(
+        '--seed', type=int, default=0, metavar='N',
+        help='seed of every run (default: 0); other seeds show how far a '
+        'number moves from run to run')
     parser.add_argument(
         '--threads', type=int, metavar='N',
         help='PyTorch CPU threads (default: OMP_NUM_THREADS, else all '
@@ -94,7 +98,8 @@ def main(args: argparse.Namespace) -> int:
             markdown=args.markdown,
             verbose=args.verbose,
             threads=args.threads,
-            command=main_command_line())
+            command=main_command_line(),
+            seed=args.seed)
     except DemoError as error:
         print(f'tdn demo: error: {error}', file=sys.stderr)
         return 1

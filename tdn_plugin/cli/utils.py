@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from mmengine.config import Config
 
 
-class _ConfigOptions(argparse.Action):
+class ConfigOptions(argparse.Action):
     """mmengine's DictAction (KEY=VALUE pairs), imported when used."""
 
     def __call__(self, parser, namespace, values, option_string=None):
@@ -26,12 +26,12 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         'config',
         help='MMAction2 config: a file, configs/tdn/X.py (found in the '
-        'installed package when not in the current directory) or '
-        'tdn_plugin::tdn/X.py')
+        'installed package when not in the current directory), '
+        'tdn_plugin::tdn/X.py or mmaction::recognition/tsm/X.py')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=_ConfigOptions,
+        action=ConfigOptions,
         default={},
         help='override config settings, KEY=VALUE (e.g. '
         'model.cls_head.num_classes=10 train_dataloader.batch_size=4)')

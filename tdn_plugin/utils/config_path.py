@@ -1,5 +1,7 @@
 """Finding a config by the names users give: a path, ``configs/...`` from
-any directory, or ``tdn_plugin::tdn/X.py``."""
+any directory, ``tdn_plugin::tdn/X.py``, or another OpenMMLab package's
+``mmaction::recognition/tsm/X.py``."""
+import importlib.util
 import os.path as osp
 from typing import Optional
 
@@ -28,7 +30,10 @@ def resolve_config(name: str) -> str:
     * ``tdn_plugin::tdn/X.py``: ``tdn/X.py`` of the packaged configs;
     * an existing file: itself;
     * ``configs/tdn/X.py`` (or ``tdn/X.py``) not found from the current
-      directory: the packaged config of that name.
+      directory: the packaged config of that name;
+    * ``mmaction::recognition/tsm/X.py`` (any installed OpenMMLab package
+      that ships its configs, as mmengine reads ``_base_`` entries): that
+      package's ``.mim/configs/recognition/tsm/X.py``.
 
     Args:
         name (str): What the user gave.
@@ -40,6 +45,9 @@ def resolve_config(name: str) -> str:
         ConfigNotFoundError: Nothing of that name; the message says where
             it was looked for.
     """
+    package, sep, inside = name.partition('::')
+    if sep and package != SCOPE:
+        return _package_config(package, inside, name)
     scoped = name.startswith(SCOPE + '::')
     relative = name[len(SCOPE) + 2:] if scoped else name
     if not scoped and osp.isfile(name):
@@ -53,6 +61,25 @@ def resolve_config(name: str) -> str:
             return candidate
     where = f' (nor in the packaged configs, {packaged})' if packaged else ''
     raise ConfigNotFoundError(f'config file not found: {name}{where}')
+
+
+def _package_config(package: str, relative: str, name: str) -> str:
+    """``relative`` in the ``.mim/configs`` of the installed ``package``."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigNotFoundError(
+            f'config file not found: {name} (no installed package '
+            f'{package!r})')
+    configs = osp.join(list(spec.submodule_search_locations)[0], '.mim',
+                       'configs')
+    candidate = osp.join(configs, relative)
+    if not osp.isfile(candidate):
+        raise ConfigNotFoundError(
+            f'config file not found: {name} (not in {configs})')
+    return candidate
 
 
 def register_config_scope() -> None:

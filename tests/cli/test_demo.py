@@ -1,6 +1,5 @@
 """`tdn demo`: the demo configs, and `tdn demo --quick` end to end."""
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +10,7 @@ from tdn_plugin.apis.demo import (
     ALL_MODELS,
     DEMO_MODELS,
     QUICK,
+    TDN_ABLATION,
     demo_config,
     demo_config_dir,
 )
@@ -81,6 +81,11 @@ def test_ablation_configs_switch_one_part_each():
     assert parts(ABLATION_MODELS['no-l-tdm']) == (True, False, True)
     assert parts(ABLATION_MODELS['no-temporal-conv']) == (True, True, False)
     assert parts(ABLATION_MODELS['none']) == (False, False, False)
+    # `--ablation` runs exactly the TDN rows; GTDNet's are run by name
+    tdn_rows = [name for name, config in ABLATION_MODELS.items()
+                if Config.fromfile(str(demo_config_dir() / config)
+                                   ).model.backbone.type == 'ResNetTDN']
+    assert list(TDN_ABLATION) == tdn_rows
 
 
 def test_demo_config_points_at_data_and_shortens_schedule(tmp_path):
@@ -151,10 +156,12 @@ def test_demo_reuses_data_and_writes_markdown(tmp_path, capsys):
                  '--markdown', str(markdown)]) == 0
     stamp = (data / 'train.txt').stat().st_mtime
     assert main(['demo', '--quick', '--models', 'tsn', '--data', str(data),
-                 '--work-dir', str(tmp_path / 'w2')]) == 0
+                 '--work-dir', str(tmp_path / 'w2'), '--seed', '3']) == 0
     assert (data / 'train.txt').stat().st_mtime == stamp
     out = capsys.readouterr().out
     assert out.count('making the toy motion set') == 1
     text = markdown.read_text()
     assert '| none | - | - | - |' in text
-    assert Path(tmp_path / 'w2' / 'results.json').is_file()
+    settings = json.loads(
+        (tmp_path / 'w2' / 'results.json').read_text())['settings']
+    assert settings['seed'] == 3

@@ -32,6 +32,7 @@ def test_every_command_has_a_help_line():
     ['check-data', '--help'], ['convert', '--help'], ['flops', '--help'],
     ['ensemble', '--help'], ['benchmark', '--help'], ['compare', '--help'],
     ['make-toy-data', '--help'], ['infer', '--help'], ['export', '--help'],
+    ['demo', '--help'],
     ['--version']])
 def test_help_and_version_import_no_framework(args):
     out = tdn(*args)
