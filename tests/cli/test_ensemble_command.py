@@ -51,6 +51,7 @@ def test_results_with_code_are_refused(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_dump_of_tdn_test_is_ensembled(tiny_config, trained_run, tmp_path,
                                        tiny_videos, capsys):
     dump = tmp_path / 'tiny.pkl'

@@ -1,8 +1,11 @@
+import pytest
+
 from tdn_plugin.apis.benchmark import build
 from tdn_plugin.cli.main import main
 from tdn_plugin.utils.complexity import model_complexity
 
 
+@pytest.mark.slow
 def test_tdn_r50_size_and_cost_against_tsm():
     """TDN-R50, T=8, 224, 174 classes: 24.4 M parameters and 1.09x the
     MACs of MMAction2's TSM-R50 on the same counter (spec, section 7)."""

@@ -52,6 +52,7 @@ def test_version():
     assert out.stdout.strip() == f'tdn_plugin {__version__}'
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_command():
     out = subprocess.run([sys.executable, '-m', 'tdn_plugin', '--version'],
                          capture_output=True, text=True, timeout=300)
@@ -66,6 +67,7 @@ def test_usage_error_exits_2():
     assert 'Traceback' not in out.stderr
 
 
+@pytest.mark.slow
 def test_user_error_is_one_line_without_traceback(tmp_path):
     out = tdn('check-data', 'configs/demo/tdn_toy-motion.py',
               '--cfg-options', f'train_dataloader.dataset.ann_file={tmp_path}'

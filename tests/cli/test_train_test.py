@@ -9,6 +9,7 @@ import torch
 from tdn_plugin.cli.main import COMMANDS, main
 
 
+@pytest.mark.slow
 def test_help_lists_every_subcommand():
     out = subprocess.run([sys.executable, '-m', 'tdn_plugin.cli.main',
                           '--help'], capture_output=True, text=True)

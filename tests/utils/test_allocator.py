@@ -20,6 +20,7 @@ print((resident() - before) >> 20)
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='glibc')
+@pytest.mark.slow
 def test_freed_memory_stays_mapped():
     """By default glibc unmaps a freed 64 MiB buffer (the next pass faults
     its pages in again); with the setting the pages stay in the process."""

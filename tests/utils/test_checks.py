@@ -92,6 +92,7 @@ def test_hostile_load_from_is_refused(tiny_config, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_mmaction_tools_refuse_hostile_checkpoint(tiny_config, tmp_path):
     import mmaction
     tools = osp.join(osp.dirname(mmaction.__file__), '.mim', 'tools')
