@@ -393,22 +393,13 @@ ABLATION_NOTES: Dict[str, str] = {
 }
 
 
-# what separates the twins of each toy family, for the markdown page
-FAMILY_TEXT = {
-    'order': 'differ in the order of the frames',
-    'short-term': 'differ only between consecutive frames',
-    'appearance': 'differ in appearance',
-}
-
-
 def _pairs_text(families: Dict[str, List[int]]) -> str:
-    """E.g. '3 pairs of classes that differ in the order of the frames
-    (order), 2 pairs that differ only between consecutive frames
-    (short-term)'."""
-    parts = [f'{len(ids) // 2} pairs{" of classes" if not n else ""} that '
-             f'{FAMILY_TEXT.get(name, "form the family")} ({name})'
-             for n, (name, ids) in enumerate(families.items())]
-    return ', '.join(parts) if parts else 'pairs of classes'
+    """E.g. '3 pairs that differ in the order of the frames (order), 2
+    pairs that differ only between consecutive frames (short-term)'."""
+    from tdn_plugin.datasets.toy_motion import TWINS_DIFFER
+    return ', '.join(f'{len(ids) // 2} pairs that '
+                     f'{TWINS_DIFFER.get(name, "form one family")} '
+                     f'({name})' for name, ids in families.items())
 
 
 def markdown_report(results: List[ModelResult], data: dict, cfg,

@@ -55,8 +55,12 @@ FAMILIES: Dict[str, Tuple[str, ...]] = {
                    'spinning_clockwise', 'spinning_anticlockwise'),
     'appearance': ('ring', 'checkerboard'),
 }
-# families with time-reversed twin pairs
+# families with time-reversed twin pairs, and what tells the twins apart
 REVERSED_PAIR_FAMILIES = ('order', 'short-term')
+TWINS_DIFFER = {
+    'order': 'differ in the order of the frames',
+    'short-term': 'differ only between consecutive frames',
+}
 DEFAULT_FAMILIES = ('order', 'short-term')
 # every class the generator can render; a class index (``class_index``
 # below) is a position in this list

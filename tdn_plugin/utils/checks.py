@@ -5,6 +5,8 @@ from typing import Iterator, List, Optional, Tuple
 import torch
 from mmengine.config import Config
 
+from .config_edit import datasets_of
+
 
 class ConfigError(ValueError):
     """A config whose parts do not fit together."""
@@ -16,13 +18,8 @@ class CheckpointMismatchError(ValueError):
 
 def _pipelines(cfg: Config) -> Iterator[Tuple[str, list]]:
     """(split, pipeline) of each data loader, through dataset wrappers."""
-    for split in ('train', 'val', 'test'):
-        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
-        while isinstance(dataset, dict):
-            if 'pipeline' in dataset:
-                yield split, dataset['pipeline']
-                break
-            dataset = dataset.get('dataset')  # RepeatDataset & co
+    for split, dataset in datasets_of(cfg):
+        yield split, dataset['pipeline']
 
 
 def _frames_per_view(transform: dict) -> Optional[Tuple[int, int]]:

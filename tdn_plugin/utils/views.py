@@ -12,6 +12,8 @@ for one of them, for the plugin's ``TDNSampleFrames`` and MMAction2's
 import copy
 from typing import Dict, List, Optional, Tuple
 
+from .config_edit import datasets_of
+
 # protocol -> (clips, crops)
 VIEWS: Dict[str, Tuple[int, int]] = {
     '1x1': (1, 1),
@@ -29,11 +31,7 @@ class ViewsError(ValueError):
 def _test_dataset(cfg) -> dict:
     """The test dataloader's dataset that holds the pipeline (inside
     wrappers such as ``SkipBadVideos`` or ``RepeatDataset``)."""
-    dataset = cfg.test_dataloader.dataset
-    while 'pipeline' not in dataset and isinstance(dataset.get('dataset'),
-                                                   dict):
-        dataset = dataset.dataset
-    return dataset
+    return dict(datasets_of(cfg)).get('test', cfg.test_dataloader.dataset)
 
 
 def config_test_pipeline(cfg) -> list:
