@@ -93,9 +93,9 @@ test_pipeline = val_pipeline
 batch_size = 16
 # decoding in the training process: the networks are small, so a 64x64
 # clip decodes in a few ms, and a loader worker would only take CPU time
-# from the training threads (`tdn demo` trains on all cores; measured on 2
-# cores: 5-9% faster per iteration than one worker). Raise it for bigger
-# inputs or slow storage.
+# from the training threads (`tdn demo` trains on all cores; on 2 cores a
+# training step was faster without the worker). Raise it for bigger inputs
+# or slow storage.
 num_workers = 0
 train_dataloader = dict(
     batch_size=batch_size,
