@@ -200,7 +200,13 @@ class RuntimeScorer:
                             load_clip(self.pipeline, video))
         if self.check_input is not None:
             self.check_input(tuple(frames.shape), video)
-        return np.asarray(self.runtime(frames.numpy()), dtype=np.float32)
+        try:
+            scores = self.runtime(frames.numpy())
+        except Exception as e:  # the runtime's own errors, many lines
+            raise RuntimeError(
+                f'{video}: the graph cannot run on frames of shape '
+                f'{tuple(frames.shape)}: {first_line(e)}') from None
+        return np.asarray(scores, dtype=np.float32)
 
 
 def read_labels(path: str, num_classes: Optional[int] = None) -> List[str]:

@@ -171,16 +171,25 @@ def _run(args, cfg, json) -> int:
             result['annotated'] = path
             tqdm.write(f'  annotated: {path}')
 
-    results, errors = classify_videos(
-        scorer, videos, labels, progress=several and not args.no_progress,
-        on_result=report)
+    done = {}
+
+    def keep(video: str, result: dict) -> None:
+        report(video, result)
+        done[video] = result
+
+    errors = {}
+    try:
+        _, errors = classify_videos(
+            scorer, videos, labels,
+            progress=several and not args.no_progress, on_result=keep)
+    finally:  # a run stopped by an error keeps the videos already done
+        if args.json and (done or errors):
+            with open(args.json, 'w') as f:
+                json.dump(dict(config=args.config, backend=args.backend,
+                               model=args.model or args.checkpoint,
+                               labels=labels, results=done, errors=errors),
+                          f, indent=2)
+            print(f'scores: {args.json}')
     for video, error in errors.items():
         print(f'tdn infer: {error}', file=sys.stderr)
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(dict(config=args.config, backend=args.backend,
-                           model=args.model or args.checkpoint,
-                           labels=labels, results=results, errors=errors),
-                      f, indent=2)
-        print(f'scores: {args.json}')
     return 1 if errors else 0

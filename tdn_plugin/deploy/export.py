@@ -50,7 +50,7 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
     from tdn_plugin.utils.complexity import frames_per_view
 
     from .clips import config_clips
-    from .graph import export_onnx, to_openvino
+    from .graph import SIZE_PROBE_STEP, export_onnx, to_openvino
     from .metadata import graph_metadata, read_metadata
     from .parity import check_parity
     from .runtimes import OnnxRuntimeModel, OpenVinoModel
@@ -64,9 +64,13 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
                               checkpoint)
     log(f'exporting {metadata["config"]}: {metadata["exported_views"]} '
         f'view(s) x {per_view} frames x 3 x {example.shape[-2]} x '
-        f'{example.shape[-1]} (views dynamic) -> {out}')
+        f'{example.shape[-1]} -> {out}')
     export_onnx(model, example, out, opset, metadata)
-    metadata = read_metadata(out)  # with dynamic_views
+    metadata = read_metadata(out)  # with dynamic_views, dynamic_size
+    dynamic = [axis for axis, key in (('views', 'dynamic_views'),
+                                      ('frame size', 'dynamic_size'))
+               if metadata[key] == 'true']
+    log(f'dynamic axes: {" and ".join(dynamic) or "none"}')
     report = dict(onnx=out, metadata=metadata)
     if openvino:
         report['openvino'] = to_openvino(out, _suffixed(out, '.xml'),
@@ -79,9 +83,13 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
         generator = torch.Generator().manual_seed(0)
         views_checked = (1, 2) if metadata['dynamic_views'] == 'true' else (
             int(metadata['exported_views']), )
+        sizes = [tuple(example.shape[1:])]
+        if metadata['dynamic_size'] == 'true':
+            sizes.append((3, ) + tuple(s + SIZE_PROBE_STEP
+                                       for s in example.shape[-2:]))
         random_frames = [
-            torch.randn((v * per_view, ) + tuple(example.shape[1:]),
-                        generator=generator) for v in views_checked
+            torch.randn((v * per_view, ) + size, generator=generator)
+            for v in views_checked for size in sizes
         ]
         if metadata['dynamic_views'] == 'false':
             log('the views axis is fixed (the model does not export with a '
@@ -94,7 +102,8 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
             worst = max(r['relative'] for r in rows if r['backend'] == name)
             log(f'check {name}: max relative difference {worst:.2e} '
                 f'(<= {tolerance:g}) on random frames '
-                f'({" and ".join(map(str, views_checked))} view(s)) and '
+                f'({" and ".join(map(str, views_checked))} view(s); '
+                f'{" and ".join(f"{h}x{w}" for _, h, w in sizes)}) and '
                 f'{source}')
     if int8:
         report.update(_quantize(cfg, model, out, metadata, calib_clips,

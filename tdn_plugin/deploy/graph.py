@@ -2,10 +2,11 @@
 
 The graph takes the preprocessed frames of one video, all its views stacked
 (``(views * frames_per_view, 3, H, W)`` float32, after the config's
-``data_preprocessor``; the views axis is dynamic) and returns what
-``test_step`` puts in ``pred_score``: the head's scores of each view
-combined by its ``average_clips`` rule ('prob': softmax then mean,
-'score': mean, None: the views' scores, (views, num_classes)).
+``data_preprocessor``; the views axis and the frame size are dynamic where
+the model allows it) and returns what ``test_step`` puts in ``pred_score``:
+the head's scores of each view combined by its ``average_clips`` rule
+('prob': softmax then mean, 'score': mean, None: the views' scores, (views,
+num_classes)).
 """
 import copy
 import warnings
@@ -50,22 +51,38 @@ class ClipScores(nn.Module):
             scores, num_segs=scores.shape[0])[0]
 
 
+# how far from the traced size the frame-size probe looks (a 224 export
+# is checked at 256, the size of the 3-crop protocols)
+SIZE_PROBE_STEP = 32
+# the probe's tolerance: float32 round-off is 1e-7..1e-6 relative
+SIZE_PROBE_TOLERANCE = 1e-4
+
+
 def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
                 opset: int = 17,
                 metadata: Optional[Dict[str, str]] = None) -> str:
     """Export :class:`ClipScores` of ``recognizer`` with the legacy
     (TorchScript) exporter.
 
+    The first axis (views) and the frame size are made dynamic where the
+    model allows it, tried in this order:
+
+    1. views, height and width dynamic, kept only if ONNX Runtime gives the
+       recognizer's scores at a second frame size (``SIZE_PROBE_STEP``
+       larger; a model whose traced graph keeps its size as a constant
+       fails there);
+    2. views dynamic, frame size fixed;
+    3. everything fixed (e.g. MMAction2's TANet).
+
     Args:
         recognizer (nn.Module): The recognizer (put in eval mode).
         example (torch.Tensor): Preprocessed frames to trace with,
-            (views * frames_per_view, 3, H, W); H and W are fixed in the
-            graph, the first axis is dynamic where the model allows it
-            (``metadata_props['dynamic_views']`` says which).
+            (views * frames_per_view, 3, H, W).
         out (str): The ``.onnx`` file.
         opset (int): ONNX opset. Defaults to 17.
         metadata (dict, optional): Stored in ``metadata_props``, with
-            ``dynamic_views`` ('true' / 'false') added.
+            ``dynamic_views`` and ``dynamic_size`` ('true' / 'false')
+            added.
 
     Returns:
         str: ``out``.
@@ -73,33 +90,65 @@ def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
     import onnx
     module = ClipScores(recognizer.eval()).eval()
     metadata = dict(metadata or {})
+    dynamic_views = dynamic_size = True
     try:
-        _trace(module, example, out, opset, dynamic=True)
-        metadata['dynamic_views'] = 'true'
+        _trace(module, example, out, opset, {0: 'frames', 2: 'height',
+                                             3: 'width'})
+        dynamic_size = _runs_at_another_size(module, example, out)
+        if not dynamic_size:
+            _trace(module, example, out, opset, {0: 'frames'})
     except torch.onnx.errors.OnnxExporterError:
         # e.g. MMAction2's TANet: its TAM convolves with kernels computed
         # from the input, whose shape the exporter cannot infer once the
         # views axis is symbolic; with fixed shapes it exports
-        _trace(module, example, out, opset, dynamic=False)
-        metadata['dynamic_views'] = 'false'
+        _trace(module, example, out, opset, None)
+        dynamic_views = dynamic_size = False
+    metadata['dynamic_views'] = str(dynamic_views).lower()
+    metadata['dynamic_size'] = str(dynamic_size).lower()
     graph = onnx.load(out)
     onnx.helper.set_model_props(graph, metadata)
     onnx.save(graph, out)
     return out
 
 
+def _runs_at_another_size(module: nn.Module, example: torch.Tensor,
+                          path: str) -> bool:
+    """Does the graph at ``path`` (traced with ``example``) give the
+    module's scores on frames ``SIZE_PROBE_STEP`` pixels larger?"""
+    try:
+        import onnxruntime as ort
+    except ImportError:  # cannot tell: the size stays fixed
+        return False
+    from .parity import relative_difference
+    generator = torch.Generator().manual_seed(0)
+    probe = torch.randn(example.shape[:2] + tuple(
+        size + SIZE_PROBE_STEP for size in example.shape[2:]),
+                        generator=generator)
+    with torch.no_grad():
+        reference = module(probe).numpy()
+    try:
+        session = ort.InferenceSession(path,
+                                       providers=['CPUExecutionProvider'])
+        got = session.run(None, {INPUT_NAME: probe.numpy()})[0]
+    except Exception:  # noqa: BLE001 - any runtime failure: not dynamic
+        return False
+    return relative_difference(got, reference) <= SIZE_PROBE_TOLERANCE
+
+
 def _trace(module: nn.Module, example: torch.Tensor, out: str, opset: int,
-           dynamic: bool) -> None:
+           dynamic: Optional[Dict[int, str]]) -> None:
     with warnings.catch_warnings(), torch.no_grad():
         # the tracer's notes on Python-side shape checks (they hold for
         # every views count)
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
         # the legacy exporter, chosen: it exports our modules as they are
         warnings.simplefilter('ignore', DeprecationWarning)
+        # its note that strided Slices are not constant-folded (they run)
+        warnings.filterwarnings('ignore', 'Constant folding - Only steps=1')
         torch.onnx.export(
             module, (example, ), out, dynamo=False, opset_version=opset,
             input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: {0: 'frames'}} if dynamic else None,
+            dynamic_axes={INPUT_NAME: dynamic} if dynamic else None,
             do_constant_folding=True)
 
 

@@ -7,9 +7,6 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-# keys compared with the config that runs the graph
-MATCHED_KEYS = ('config', 'num_classes', 'frames_per_view', 'input_height',
-                'input_width')
 RT_INFO_SECTION = 'tdn_plugin'
 
 
@@ -120,11 +117,12 @@ def check_frames(meta: Dict[str, str], shape: Sequence[int],
     """
     frames = int(meta['frames_per_view'])
     size = (int(meta['input_height']), int(meta['input_width']))
-    if tuple(shape[-2:]) != size:
+    if meta.get('dynamic_size') != 'true' and tuple(shape[-2:]) != size:
         raise DeployMismatchError(
             f'{source}: the test pipeline gives {shape[-2]}x{shape[-1]} '
-            f'frames, the graph was exported for {size[0]}x{size[1]} '
-            '(export again with this test pipeline)')
+            f'frames, the graph takes only {size[0]}x{size[1]} (its frame '
+            'size is fixed: export with this test pipeline, e.g. the same '
+            '--cfg-options)')
     if shape[0] % frames:
         raise DeployMismatchError(
             f'{source}: the test pipeline gives {shape[0]} frames, the graph '

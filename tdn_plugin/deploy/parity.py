@@ -71,7 +71,8 @@ def check_parity(model: torch.nn.Module,
     from tdn_plugin.apis.inference import preprocess
     from tdn_plugin.utils.complexity import frames_per_view
     per_view = frames_per_view(model, getattr(model, 'cfg', None))
-    cases = [(f'random {i}', frames, predict_scores(model, frames))
+    cases = [(f'random {i} ({frames.shape[-2]}x{frames.shape[-1]})', frames,
+               predict_scores(model, frames))
              for i, frames in enumerate(random_frames)]
     cases += [(f'real clip {i}', preprocess(model.data_preprocessor, clip),
                test_step_scores(model, clip)) for i, clip in enumerate(clips)]

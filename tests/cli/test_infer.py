@@ -123,3 +123,48 @@ def test_onnx_of_another_config(files, tmp_path):
         'infer', GTDNET_TOY, files['tdn'], files['video'], '--backend',
         'onnxruntime', '--model', onnx_path])
     assert 'exported from another checkpoint' in message
+
+
+def test_a_run_stopped_by_an_error_keeps_what_was_done(files, monkeypatch,
+                                                       tmp_path):
+    """An error that stops the run (not a bad video) still writes the JSON
+    of the videos already classified."""
+    from tdn_plugin.apis import inference
+    second = str(tmp_path / 'second.mp4')
+    write_video(second, render_video(2, np.random.default_rng(2), 62,
+                                     (30, 30)))
+    scorer_call = inference.TorchScorer.__call__
+
+    def fail_on_second(self, video):
+        if video == second:
+            raise RuntimeError(f'{video}: the runtime gave up')
+        return scorer_call(self, video)
+
+    monkeypatch.setattr(inference.TorchScorer, '__call__', fail_on_second)
+    scores = str(tmp_path / 'scores.json')
+    message = _one_line_exit(['infer', TDN_TOY, files['tdn'], files['video'],
+                              second, '--json', scores, '--no-progress'])
+    assert message == f'tdn infer: {second}: the runtime gave up'
+    done = json.load(open(scores))['results']
+    assert list(done) == [files['video']]
+
+
+def test_runtime_failure_is_one_line(files):
+    from tdn_plugin.apis.inference import (
+        RuntimeScorer,
+        load_recognizer,
+        video_test_pipeline,
+    )
+    from tdn_plugin.cli.utils import load_config
+    cfg = load_config(TDN_TOY)
+
+    def runtime(frames):
+        raise ValueError('[ONNXRuntimeError] : 2 : INVALID_ARGUMENT\nmore')
+
+    scorer = RuntimeScorer(runtime, video_test_pipeline(cfg),
+                           load_recognizer(cfg, None).data_preprocessor)
+    with pytest.raises(RuntimeError) as error:
+        scorer(files['video'])
+    assert str(error.value) == (
+        f'{files["video"]}: the graph cannot run on frames of shape '
+        '(20, 3, 64, 64): [ONNXRuntimeError] : 2 : INVALID_ARGUMENT')

@@ -66,8 +66,12 @@ def test_export_check_openvino_int8_top1(toy_list, tmp_path):
     assert report['int8'].endswith('tdn.int8.onnx')
     assert report['int8_openvino'].endswith('tdn.int8.xml')
     rows = report['parity']
-    # 2 random inputs (1 and 2 views) and 2 real clips, on both backends
-    assert len(rows) == 8 and max(r['relative'] for r in rows) <= 1e-4
+    # 4 random inputs (1 and 2 views, at 64 and 96 px: the frame size is
+    # dynamic) and 2 real clips, on both backends
+    assert len(rows) == 12 and max(r['relative'] for r in rows) <= 1e-4
+    assert {r['input'].split('(')[-1] for r in rows if 'random' in
+            r['input']} == {'64x64)', '96x96)'}
+    assert 'dynamic axes: views and frame size' in lines
     assert report['metadata']['checkpoint_sha256']
     top1 = report['top1']
     assert top1["clips"] == 4

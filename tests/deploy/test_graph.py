@@ -36,6 +36,54 @@ def test_onnxruntime_equals_predict_for_any_views(name, demo_models,
         assert relative_difference(got, reference) <= TOLERANCE
 
 
+@pytest.mark.parametrize('name', ['tdn', 'gtdnet', 'tsm'])
+def test_frame_size_is_dynamic(name, demo_models, tmp_path):
+    """Traced at 64 px, the graph gives the recognizer's scores at other
+    sizes too, also ones the export's probe (+32 px) did not try (a
+    3-crop protocol crops larger than the 1-view one)."""
+    cfg, model = demo_models(name)
+    per_view = frames_per_view(model, cfg)
+    path = export_onnx(model, _frames(1, per_view, 0),
+                       str(tmp_path / 'model.onnx'))
+    runtime = OnnxRuntimeModel(path)
+    assert runtime.metadata['dynamic_size'] == 'true'
+    generator = torch.Generator().manual_seed(3)
+    for height, width in ((80, 80), (72, 104)):
+        frames = torch.randn(2 * per_view, 3, height, width,
+                             generator=generator)
+        assert relative_difference(runtime(frames.numpy()),
+                                   predict_scores(model, frames)) <= TOLERANCE
+
+
+def test_frame_size_stays_fixed_where_the_graph_keeps_it(tmp_path):
+    """A model whose traced graph holds its frame size as a constant is
+    exported with a fixed size (the probe at another size catches it)."""
+
+    class FixedSize(torch.nn.Module):
+        def forward(self, frames):
+            # int(): the size becomes a constant of the traced graph
+            h, w = int(frames.shape[-2]), int(frames.shape[-1])
+            return frames.reshape(-1, 3 * h * w)[:, :10].mean(0)
+
+    class Recognizer(torch.nn.Module):
+        """The two members of a recognizer ClipScores uses."""
+
+        def __init__(self):
+            super().__init__()
+            self.body = FixedSize()
+            self.test_cfg = None
+            self.cls_head = type('Head', (), dict(
+                average_clip=lambda self, scores, num_segs: scores[None]))()
+
+        def extract_feat(self, inputs, stage, test_mode):
+            return self.body(inputs[0]), None
+
+    path = export_onnx(Recognizer(), torch.randn(2, 3, 8, 8),
+                       str(tmp_path / 'model.onnx'))
+    meta = OnnxRuntimeModel(path).metadata
+    assert (meta['dynamic_views'], meta['dynamic_size']) == ('true', 'false')
+
+
 @pytest.mark.parametrize('rule', ['score', None])
 def test_average_clips_rules(rule, demo_models, tmp_path):
     """'score' averages raw scores; None keeps each view's, (views, K)."""
@@ -77,7 +125,7 @@ def test_metadata_and_openvino_parity(demo_models, tmp_path):
                        metadata=dict(config='tdn_toy-motion', answer='42'))
     props = {p.key: p.value for p in onnx.load(path).metadata_props}
     assert props == dict(config='tdn_toy-motion', answer='42',
-                         dynamic_views='true')
+                         dynamic_views='true', dynamic_size='true')
     xml = to_openvino(path, str(tmp_path / 'm.xml'))
     runtime = OpenVinoModel(xml)
     assert runtime.metadata == props

@@ -53,6 +53,11 @@ def test_check_frames():
     check_frames(fixed, (40, 3, 64, 64), 'v.mp4')
     with pytest.raises(DeployMismatchError, match='takes exactly 2'):
         check_frames(fixed, (20, 3, 64, 64), 'v.mp4')
+    # a graph whose frame size is dynamic takes other sizes
+    check_frames(dict(meta, dynamic_size='true'), (20, 3, 96, 64), 'v.mp4')
+    with pytest.raises(DeployMismatchError, match='96x64 frames.*64x64'):
+        check_frames(dict(meta, dynamic_size='false'), (20, 3, 96, 64),
+                     'v.mp4')
 
 
 def test_read_metadata_of_onnx(tmp_path):

@@ -136,7 +136,9 @@ class GlobalDifferenceAttention(nn.Module):
         q = self.query(differences).transpose(1, 2)  # (N, C', T)
         k = self.key(differences).transpose(1, 2)  # (N, C', T)
         if self.mode == 'channel':
-            scale = differences.shape[1]**-0.5
+            # a Python number: traced as a constant (T is fixed), where a
+            # shape tensor's power would be an integer Pow in ONNX (0)
+            scale = float(differences.shape[1])**-0.5
             return torch.matmul(q, k.transpose(1, 2)).mul(scale).softmax(-1)
         # one scalar query and key per (channel, time)
         return torch.matmul(q.unsqueeze(-1), k.unsqueeze(-2)).softmax(-1)
