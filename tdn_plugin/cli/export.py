@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--int8', action='store_true',
         help='also write an int8 graph (OUT with .int8.onnx), ONNX Runtime '
-        'static QDQ quantisation calibrated on val clips')
+        'static QDQ quantisation calibrated on val clips (test clips '
+        'where the config has no val list)')
     parser.add_argument('--calib-clips', type=int, default=64,
                         help='calibration clips for --int8')
     parser.add_argument(

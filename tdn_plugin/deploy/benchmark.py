@@ -176,7 +176,8 @@ def int8_top1_change(config_path: str, checkpoint: str,
             eval_clips=eval_clips, log=log)
     top1 = report.get('top1')
     if top1 is None:
-        raise ValueError(f'{config_path}: no val list here to measure top-1')
+        raise ValueError(f'{config_path}: no val or test list here to measure '
+                         'top-1')
     top1['change'] = top1['int8'] - top1['fp32']
     top1['change_openvino'] = top1['int8_openvino'] - top1['fp32']
     return top1
@@ -209,7 +210,7 @@ def run_cli(args) -> int:
     if args.int8 and args.int8_accuracy:
         top1 = int8_top1_change(*args.int8_accuracy)
         result['int8_top1'] = top1
-        print(f'\nint8 top-1 on {top1["clips"]} val clips: fp32 '
+        print(f'\nint8 top-1 on {top1["clips"]} {top1["split"]} clips: fp32 '
               f'{top1["fp32"]:.2f}%, int8 onnxruntime {top1["int8"]:.2f}% '
               f'({top1["change"]:+.2f}), int8 openvino '
               f'{top1["int8_openvino"]:.2f}% ({top1["change_openvino"]:+.2f})')

@@ -3,7 +3,7 @@ its val/test list where the files are there, else a generated toy video run
 through its test pipeline."""
 import os.path as osp
 import tempfile
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -53,6 +53,30 @@ def dataset_clips(cfg: Config, split: str, count: int) -> List[dict]:
     return clips
 
 
+def listed_clips(cfg: Config, count: int,
+                 splits: Tuple[str, ...] = ('val', 'test')
+                 ) -> Tuple[List[dict], Optional[str]]:
+    """Up to ``count`` clips of the first of ``splits`` whose list is here
+    (a config may have no val loader, e.g. one written by ``tdn compare``,
+    which tests instead).
+
+    Args:
+        cfg (Config): The config.
+        count (int): Clips wanted.
+        splits (tuple[str]): Splits to try, in order. Defaults to
+            ('val', 'test').
+
+    Returns:
+        tuple[list[dict], str | None]: The clips and their split (empty and
+        None if no list is here).
+    """
+    for split in dict.fromkeys(splits):
+        clips = dataset_clips(cfg, split, count)
+        if clips:
+            return clips, split
+    return [], None
+
+
 def toy_clips(pipeline: List[dict], count: int, size: int = 160,
               num_frames: int = 96) -> List[dict]:
     """``count`` generated toy motion videos through ``pipeline``.
@@ -89,8 +113,8 @@ def toy_clips(pipeline: List[dict], count: int, size: int = 160,
 
 def config_clips(cfg: Config, count: int,
                  split: str = 'test') -> Tuple[List[dict], str]:
-    """Clips of the config's ``split`` list, else toy videos through its
-    test pipeline.
+    """Clips of the config's ``split`` list, else of its test list, else
+    toy videos through its test pipeline.
 
     Args:
         cfg (Config): The config.
@@ -100,9 +124,9 @@ def config_clips(cfg: Config, count: int,
     Returns:
         tuple[list[dict], str]: The clips and where they come from.
     """
-    clips = dataset_clips(cfg, split, count)
+    clips, found = listed_clips(cfg, count, (split, 'test'))
     if clips:
-        return clips, f'{len(clips)} clip(s) of the {split} list'
+        return clips, f'{len(clips)} clip(s) of the {found} list'
     from tdn_plugin.apis.inference import video_test_pipeline
     return (toy_clips(video_test_pipeline(cfg), count),
             f'{count} generated toy video(s) (no {split} list here)')

@@ -38,7 +38,8 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
             on ``calib_clips`` clips of the val list. Defaults to False.
         calib_clips (int): Calibration clips. Defaults to 64.
         eval_clips (int): With ``int8``, top-1 of float32 and int8 on up
-            to this many val clips (0: skip). Defaults to 0.
+            to this many val clips (test clips where the config has no
+            val list; 0: skip). Defaults to 0.
         tolerance (float): Relative tolerance of the check. Defaults to
             1e-4.
         log (Callable): Progress lines. Defaults to print.
@@ -116,7 +117,7 @@ def _quantize(cfg: Config, model: torch.nn.Module, out: str, metadata: dict,
               log: Callable[[str], None]) -> dict:
     from tdn_plugin.apis.inference import preprocess
 
-    from .clips import config_clips, dataset_clips
+    from .clips import config_clips, listed_clips
     from .graph import to_openvino
     from .parity import top1_accuracy
     from .quantize import quantize_int8
@@ -134,9 +135,9 @@ def _quantize(cfg: Config, model: torch.nn.Module, out: str, metadata: dict,
             int8_path, _suffixed(out, '.int8.xml'))
         log(f'int8 OpenVINO IR: {report["int8_openvino"]}')
     if eval_clips:
-        val = dataset_clips(cfg, 'val', eval_clips)
+        val, split = listed_clips(cfg, eval_clips)
         if not val:
-            log('int8: no val list here, top-1 not measured')
+            log('int8: no val or test list here, top-1 not measured')
             return report
         runtimes = dict(fp32=OnnxRuntimeModel(out),
                         int8=OnnxRuntimeModel(int8_path))
@@ -145,8 +146,8 @@ def _quantize(cfg: Config, model: torch.nn.Module, out: str, metadata: dict,
                 report['int8_openvino'])
         top1 = {name: top1_accuracy(runtime, model.data_preprocessor, val)
                 for name, runtime in runtimes.items()}
-        report['top1'] = dict(top1, clips=len(val))
-        log(f'top-1 on {len(val)} val clips: ' + ', '.join(
+        report['top1'] = dict(top1, clips=len(val), split=split)
+        log(f'top-1 on {len(val)} {split} clips: ' + ', '.join(
             f'{name} {acc:.2f}%' for name, acc in top1.items()))
     return report
 

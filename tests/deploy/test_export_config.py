@@ -40,6 +40,12 @@ def test_config_clips_from_the_list_or_generated(toy_list, tmp_path,
     assert source == '3 clip(s) of the val list' and len(clips) == 3
     labels = [int(c['data_samples'].gt_label) for c in clips]
     assert labels == [0, 4, 9]  # spread over the list
+    # a config without a val loader (as `tdn compare` writes them): the
+    # test list
+    cfg = _config('tsm', toy_list)
+    cfg.val_dataloader = None
+    clips, source = config_clips(cfg, 2, 'val')
+    assert source == '2 clip(s) of the test list' and len(clips) == 2
     monkeypatch.chdir(tmp_path)  # the demo's relative list is not here
     clips, source = config_clips(load_config(demo_config('tsm')), 2)
     assert 'generated toy video' in source and len(clips) == 2

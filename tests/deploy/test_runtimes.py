@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from tdn_plugin.deploy.runtimes import open_runtime
@@ -12,3 +13,33 @@ def test_open_runtime_errors(tmp_path):
         open_runtime(str(xml), 'onnxruntime')
     with pytest.raises(ValueError, match='unknown backend'):
         open_runtime(str(xml), 'tensorrt')
+
+
+def _scale_graph(path, dynamic):
+    """y = 2 x on (frames, 3, H, W); the axes symbolic or fixed."""
+    from onnx import TensorProto, helper, numpy_helper, save
+    shape = ['frames', 3, 'height', 'width'] if dynamic else [2, 3, 4, 4]
+    graph = helper.make_graph(
+        [helper.make_node('Mul', ['frames', 'two'], ['scores'])], 'g',
+        [helper.make_tensor_value_info('frames', TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info('scores', TensorProto.FLOAT, shape)],
+        [numpy_helper.from_array(np.array(2, np.float32), 'two')])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)]),
+         path)
+    return path
+
+
+def test_openvino_compiles_each_shape_of_a_dynamic_graph(tmp_path):
+    from tdn_plugin.deploy.runtimes import OpenVinoModel
+    model = OpenVinoModel(_scale_graph(str(tmp_path / 'd.onnx'), True),
+                          max_shapes=2)
+    shapes = [(2, 3, 4, 4), (4, 3, 4, 4), (2, 3, 8, 6), (2, 3, 4, 4)]
+    for shape in shapes:
+        x = np.random.default_rng(0).standard_normal(shape, np.float32)
+        np.testing.assert_array_equal(model(x), 2 * x)
+    # the two most recent shapes are kept, the latest last
+    assert list(model.requests) == [(2, 3, 8, 6), (2, 3, 4, 4)]
+    fixed = OpenVinoModel(_scale_graph(str(tmp_path / 's.onnx'), False))
+    assert list(fixed.requests) == [(2, 3, 4, 4)]
+    x = np.ones((2, 3, 4, 4), np.float32)
+    np.testing.assert_array_equal(fixed(x), 2 * x)

@@ -250,6 +250,21 @@ class TemporalResNet(ResNet):
                 m.init_weights()
 
     # Forward ----------------------------------------------------------------
+    def forward_stem(self, frames: torch.Tensor) -> torch.Tensor:
+        """conv1 and max-pool. On CPU they run channels-last, as the S-TDM's
+        stem does (oneDNN's max-pool is several times faster so; the same
+        function), and the features come back NCHW unless the model itself
+        was made channels-last."""
+        if frames.device.type != 'cpu':
+            return self.maxpool(self.conv1(frames))
+        x = self.maxpool(self.conv1(
+            frames.contiguous(memory_format=torch.channels_last)))
+        weight = self.conv1.conv.weight
+        if weight.is_contiguous(memory_format=torch.channels_last) and \
+                not weight.is_contiguous():
+            return x
+        return x.contiguous()
+
     def forward(
         self, x: torch.Tensor
     ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
@@ -262,7 +277,7 @@ class TemporalResNet(ResNet):
                 f'(N*{self.frames_per_view}, 3, H, W); got {tuple(x.shape)}')
         f = self.frames_per_segment
         segments = x.view((-1, f) + x.shape[1:])  # (N*T, F, 3, H, W)
-        x = self.maxpool(self.conv1(segments[:, f // 2]))  # centre frames
+        x = self.forward_stem(segments[:, f // 2])  # centre frames
         motion = None
         if self.short_term_tdm is not None:
             motion = self.short_term_tdm(segments)  # (stem, res2) features
