@@ -22,8 +22,44 @@ _VIDEO_READERS = ('DecordInit', 'OpenCVInit', 'PyAVInit')
 _FRAME_READERS = {'RawFrameDecode': 'DecordDecode'}
 
 
+# frames one forward call of `tdn infer` takes at most (whole views): a
+# 10x3 protocol of TDN-R101 T=16 is 2400 frames, tens of GB of activations
+# at once; 160 frames of R50 at 224 peak at a few hundred MB
+FRAMES_PER_CALL = 160
+
+
 class VideoError(ValueError):
     """A video that is missing or cannot be decoded."""
+
+
+def views_per_call(frames_per_view: int,
+                   frames_per_call: int = FRAMES_PER_CALL) -> int:
+    """Whole views that fit in ``frames_per_call`` frames (at least 1)."""
+    return max(1, frames_per_call // frames_per_view)
+
+
+def bound_testing_views(model: torch.nn.Module,
+                        frames_per_view: int) -> torch.nn.Module:
+    """Give a ``TDNRecognizer`` without ``test_cfg.max_testing_views`` one
+    (:func:`views_per_call`), so that a many-view protocol runs view chunks
+    (the same scores, bounded memory). MMAction2's ``Recognizer2D`` counts
+    that setting in frames and cannot be given one safely: it is left as
+    its config says.
+
+    Args:
+        model (torch.nn.Module): The recognizer.
+        frames_per_view (int): Frames in one view.
+
+    Returns:
+        torch.nn.Module: ``model``.
+    """
+    from tdn_plugin.models.recognizers import TDNRecognizer
+    test_cfg = dict(model.test_cfg or {})
+    if isinstance(model, TDNRecognizer) and not test_cfg.get(
+            'max_testing_views'):
+        test_cfg['max_testing_views'] = views_per_call(frames_per_view)
+        model.test_cfg = test_cfg
+    return model
 
 
 def video_test_pipeline(cfg: Config) -> List[dict]:
@@ -189,11 +225,13 @@ class RuntimeScorer:
 
     def __init__(self, runtime: Callable, pipeline: List[dict],
                  preprocessor: Callable,
-                 check_input: Optional[Callable] = None) -> None:
+                 check_input: Optional[Callable] = None,
+                 view_chunks: Optional['ViewChunks'] = None) -> None:
         self.runtime = runtime
         self.pipeline = Compose(pipeline)
         self.preprocessor = preprocessor
         self.check_input = check_input
+        self.view_chunks = view_chunks
 
     def __call__(self, video: str) -> np.ndarray:
         frames = preprocess(self.preprocessor,
@@ -201,12 +239,50 @@ class RuntimeScorer:
         if self.check_input is not None:
             self.check_input(tuple(frames.shape), video)
         try:
-            scores = self.runtime(frames.numpy())
+            if self.view_chunks is not None:
+                scores = self.view_chunks(self.runtime, frames.numpy())
+            else:
+                scores = self.runtime(frames.numpy())
         except Exception as e:  # the runtime's own errors, many lines
             raise RuntimeError(
                 f'{video}: the graph cannot run on frames of shape '
                 f'{tuple(frames.shape)}: {first_line(e)}') from None
         return np.asarray(scores, dtype=np.float32)
+
+
+class ViewChunks:
+    """Run a graph with a dynamic views axis on at most ``max_views`` views
+    a call and combine the calls as the graph combines views.
+
+    The graph's views rule (its head's ``average_clips``) is 'prob' or
+    'score', a mean over views, so calls combine as a mean weighted by their
+    views; or None, views' scores stacked.
+
+    Args:
+        frames_per_view (int): Frames in one view.
+        max_views (int): Views per call.
+        average_clips (str, optional): The graph's rule.
+    """
+
+    def __init__(self, frames_per_view: int, max_views: int,
+                 average_clips: Optional[str]) -> None:
+        self.frames_per_view = frames_per_view
+        self.max_views = max_views
+        self.average_clips = average_clips
+
+    def __call__(self, runtime: Callable, frames: np.ndarray) -> np.ndarray:
+        step = self.max_views * self.frames_per_view
+        if frames.shape[0] <= step:
+            return runtime(frames)
+        parts, weights = [], []
+        for start in range(0, frames.shape[0], step):
+            chunk = frames[start:start + step]
+            parts.append(np.asarray(runtime(chunk), dtype=np.float64))
+            weights.append(chunk.shape[0] // self.frames_per_view)
+        if self.average_clips is None:
+            return np.concatenate(parts).astype(np.float32)
+        return (sum(w * p for w, p in zip(weights, parts)) /
+                sum(weights)).astype(np.float32)
 
 
 def read_labels(path: str, num_classes: Optional[int] = None) -> List[str]:

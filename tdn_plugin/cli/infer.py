@@ -41,7 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _runtime_scorer(args, cfg, model, pipeline, videos):
-    from tdn_plugin.apis.inference import RuntimeScorer
+    from tdn_plugin.apis.inference import (
+        RuntimeScorer,
+        ViewChunks,
+        views_per_call,
+    )
     from tdn_plugin.deploy.metadata import (
         check_frames,
         check_metadata,
@@ -70,8 +74,15 @@ def _runtime_scorer(args, cfg, model, pipeline, videos):
                 None, file_sha256(args.checkpoint)):
             raise ValueError(f'{path} was exported from another checkpoint '
                              f'than {args.checkpoint}')
+    chunks = None
+    if meta.get('dynamic_views') == 'true':
+        per_view = int(meta['frames_per_view'])
+        average = meta.get('average_clips', 'prob')
+        chunks = ViewChunks(per_view, views_per_call(per_view),
+                            None if average == 'None' else average)
     return RuntimeScorer(runtime, pipeline, model.data_preprocessor,
-                         lambda shape, video: check_frames(meta, shape, video))
+                         lambda shape, video: check_frames(meta, shape, video),
+                         chunks)
 
 
 def _export_for_run(args, cfg, pipeline, videos, folder: str) -> str:
@@ -134,12 +145,14 @@ def _run(args, cfg, json) -> int:
     from tdn_plugin.apis.inference import (
         TorchScorer,
         apply_views,
+        bound_testing_views,
         classify_videos,
         list_videos,
         load_recognizer,
         read_labels,
         video_test_pipeline,
     )
+    from tdn_plugin.utils.complexity import frames_per_view
     from tdn_plugin.visualization.annotated_video import write_annotated_video
     cfg = apply_views(cfg, args.views)
     videos = list_videos(args.videos)
@@ -153,6 +166,7 @@ def _run(args, cfg, json) -> int:
         if args.model:
             raise ValueError('--model needs --backend onnxruntime or openvino')
         model = load_recognizer(cfg, args.checkpoint)
+        bound_testing_views(model, frames_per_view(model, cfg))
         scorer = TorchScorer(model, pipeline)
     else:
         model = load_recognizer(cfg, None)  # facts and preprocessor only

@@ -64,7 +64,8 @@ class OpenVinoModel:
     A graph with dynamic axes is compiled for each input shape it meets
     (the last ``max_shapes`` kept): OpenVINO's CPU plugin runs a static
     shape faster (TDN-R50, T=8, 224: 331 against 368 ms, 2 threads). The
-    first call with a new shape pays the compilation.
+    first call with a new shape pays the compilation. A graph that OpenVINO
+    cannot compile with static shapes runs dynamic.
 
     Args:
         path (str): ``.xml`` (with its ``.bin``) or ``.onnx`` file.
@@ -91,6 +92,7 @@ class OpenVinoModel:
         self.path = path
         self.max_shapes = max_shapes
         self.requests: Dict[Tuple[int, ...], object] = {}
+        self.any_shape = None  # the dynamic graph, where static ones fail
         self.dynamic = self.model.inputs[0].get_partial_shape().is_dynamic
         if not self.dynamic:
             shape = tuple(self.model.inputs[0].get_shape())
@@ -110,11 +112,21 @@ class OpenVinoModel:
     def _request(self, shape: Tuple[int, ...]):
         if not self.dynamic:  # OpenVINO itself refuses another shape
             return next(iter(self.requests.values()))
+        if self.any_shape is not None:
+            return self.any_shape
         request = self.requests.pop(shape, None)
         if request is None:
             model = self.model.clone()
             model.reshape({0: list(shape)})
-            request = self._compile(model)
+            try:
+                request = self._compile(model)
+            except RuntimeError:
+                # e.g. OpenVINO 2026.4's int8 (LPT) passes reject the
+                # L-TDM's pooling once the shapes are static: the dynamic
+                # graph for every shape
+                self.requests.clear()
+                self.any_shape = self._compile(self.model)
+                return self.any_shape
             while len(self.requests) >= self.max_shapes:
                 self.requests.pop(next(iter(self.requests)))
         self.requests[shape] = request  # the most recent last

@@ -12,7 +12,9 @@ from tdn_plugin.apis.inference import (
     RuntimeScorer,
     TorchScorer,
     VideoError,
+    ViewChunks,
     apply_views,
+    bound_testing_views,
     classify_videos,
     list_videos,
     load_clip,
@@ -128,6 +130,47 @@ def test_torch_and_runtime_scorers_on_a_toy_video(toy_video):
     scorer = RuntimeScorer(runtime, pipeline, model.data_preprocessor, refuse)
     np.testing.assert_array_equal(scorer(toy_video), scores)
     assert seen == [(20, 3, 64, 64)]  # 4 segments x 5 frames, 64 px
+
+
+@pytest.mark.parametrize('rule', ['prob', 'score', None])
+def test_view_chunks_combine_as_the_graph_does(rule):
+    """7 views in calls of at most 3: the same scores as one call."""
+    per_view, classes = 4, 5
+    weights = np.random.default_rng(0).standard_normal((3 * 8 * 8, classes))
+
+    def graph(frames):  # per-view scores, combined by the rule
+        views = frames.reshape(-1, per_view * 3 * 8 * 8 // 4, 4).mean(-1)
+        scores = views @ weights
+        if rule == 'prob':
+            scores = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
+        return scores if rule is None else scores.mean(0)
+
+    calls = []
+
+    def counted(frames):
+        calls.append(frames.shape[0] // per_view)
+        return graph(frames)
+
+    frames = np.random.default_rng(1).standard_normal(
+        (7 * per_view, 3, 8, 8)).astype(np.float32)
+    got = ViewChunks(per_view, 3, rule)(counted, frames)
+    assert calls == [3, 3, 1]
+    np.testing.assert_allclose(got, graph(frames), rtol=1e-5, atol=1e-6)
+
+
+def test_bound_testing_views_only_for_tdn():
+    cfg = load_config(TDN_TOY)
+    model = load_recognizer(cfg, None)
+    model.test_cfg = None
+    bound_testing_views(model, 20)
+    assert model.test_cfg == dict(max_testing_views=8)  # 160 frames
+    model.test_cfg = dict(max_testing_views=2)  # the config's is kept
+    assert bound_testing_views(model, 20).test_cfg['max_testing_views'] == 2
+    tsm = load_recognizer(
+        load_config(osp.join(REPO, 'configs', 'demo', 'tsm_toy-motion.py')),
+        None)
+    kept = tsm.test_cfg
+    assert bound_testing_views(tsm, 4).test_cfg == kept
 
 
 def test_classify_videos_goes_on_after_a_bad_video(toy_video, tmp_path):

@@ -43,3 +43,23 @@ def test_openvino_compiles_each_shape_of_a_dynamic_graph(tmp_path):
     assert list(fixed.requests) == [(2, 3, 4, 4)]
     x = np.ones((2, 3, 4, 4), np.float32)
     np.testing.assert_array_equal(fixed(x), 2 * x)
+
+
+def test_openvino_runs_dynamic_where_static_shapes_fail(tmp_path,
+                                                        monkeypatch):
+    """OpenVINO may refuse a graph once its shapes are static (its int8
+    passes on TDN's L-TDM): the dynamic graph then serves every shape."""
+    from tdn_plugin.deploy.runtimes import OpenVinoModel
+    compile_static = OpenVinoModel._compile
+
+    def refuse_static(self, model):
+        if not model.inputs[0].get_partial_shape().is_dynamic:
+            raise RuntimeError('Exception from src/inference: static')
+        return compile_static(self, model)
+
+    monkeypatch.setattr(OpenVinoModel, '_compile', refuse_static)
+    model = OpenVinoModel(_scale_graph(str(tmp_path / 'd.onnx'), True))
+    for shape in ((2, 3, 4, 4), (4, 3, 6, 6)):
+        x = np.ones(shape, np.float32)
+        np.testing.assert_array_equal(model(x), 2 * x)
+    assert model.any_shape is not None and not model.requests
