@@ -96,12 +96,16 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
         channels."""
         tiny = min(int(size) for size in d.shape[-2:]) < 2  # int: traceable
         pooled = F.avg_pool2d(d, 2, ceil_mode=tiny)
+        if self.use_fast_path:  # the BNs folded, the 1/3 into the expand
+            pooled = folded_conv_bn(self.pooled_conv, self.pooled_bn, pooled)
+            pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
+            s = pooled.add_(folded_conv_bn(self.full_conv, self.full_bn,
+                                           d)).add_(d)
+            return folded_conv_bn(self.expand, self.expand_bn, s, 1 / 3)
         pooled = self.pooled_bn(self.pooled_conv(pooled))
         pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
         full = self.full_bn(self.full_conv(d))
         s = (d + pooled + full) / 3
-        if self.use_fast_path:
-            return folded_conv_bn(self.expand, self.expand_bn, s)
         return self.expand_bn(self.expand(s))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -117,19 +121,19 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
         return (torch.sigmoid(a_f) + torch.sigmoid(a_b) + 1) * x * 0.5
 
 
-def folded_conv_bn(conv: nn.Conv2d, bn: nn.Module,
-                   x: torch.Tensor) -> torch.Tensor:
-    """``bn(conv(x))``, with an eval-mode BN folded into the conv's weights
-    (saves a pass over the C-channel output); any other norm, or a BN that
-    normalises with batch statistics, is applied as it is."""
+def folded_conv_bn(conv: nn.Conv2d, bn: nn.Module, x: torch.Tensor,
+                   gain: float = 1.0) -> torch.Tensor:
+    """``bn(conv(gain * x))``, with an eval-mode BN (and the gain) folded into
+    the conv's weights (saves passes over the output); any other norm, or a
+    BN that normalises with batch statistics, is applied as it is."""
     if (not isinstance(bn, _BatchNorm) or bn.training
             or not bn.track_running_stats or conv.bias is not None):
-        return bn(conv(x))
+        return bn(conv(x if gain == 1 else x * gain))
     scale = torch.rsqrt(bn.running_var + bn.eps)
     if bn.affine:
         scale = bn.weight * scale
     bias = -bn.running_mean * scale
     if bn.affine:
         bias = bias + bn.bias
-    return F.conv2d(x, conv.weight * scale.view(-1, 1, 1, 1), bias,
+    return F.conv2d(x, conv.weight * (scale * gain).view(-1, 1, 1, 1), bias,
                     conv.stride, conv.padding, conv.dilation, conv.groups)

@@ -24,9 +24,13 @@ def both_paths(module, *inputs, method='forward'):
     return fast, plain
 
 
+@pytest.mark.parametrize('training', [False, True])
 @pytest.mark.parametrize('size', [7, 6, 1])
-def test_long_term_tdm(size, randomise):
-    m = randomise(LongTermTDM(64, 4, reduction=8)).double().eval()
+def test_long_term_tdm(size, training, randomise):
+    """Eval: the BNs folded into their convs, the 1/3 into the expand conv.
+    Train mode without autograd (BNs on batch statistics): not folded, the
+    same function."""
+    m = randomise(LongTermTDM(64, 4, reduction=8)).double().train(training)
     x = torch.randn(8, 64, size, size, dtype=torch.float64)
     fast, plain = both_paths(m, x)
     torch.testing.assert_close(fast, plain, rtol=0, atol=1e-13)
