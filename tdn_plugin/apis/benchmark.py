@@ -18,6 +18,7 @@ the user's environment (or an allocator such as jemalloc), not one this
 library makes for them.
 """
 import os
+import statistics
 import tempfile
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -121,6 +122,7 @@ def benchmark_models(names: Sequence[str], device: str = 'cpu',
     """Latency (batch 1), throughput (``batch``) and training step time
     (``train_batch``) of each model, for each variant (fp32, amp,
     channels_last, amp+channels_last)."""
+    from tdn_plugin.utils.timing import paired_ratios
     rows = []
     for variant in variants:
         amp = 'amp' in variant
@@ -149,6 +151,7 @@ def benchmark_models(names: Sequence[str], device: str = 'cpu',
                 latency_ms=latency['median_ms'],
                 latency_min_ms=latency['min_ms'],
                 latency_max_ms=latency['max_ms'],
+                latency_rounds_ms=latency['rounds_ms'],
                 throughput_clips_per_s=batch / measured['throughput'][name][
                     'median_ms'] * 1000,
                 train_step_ms=measured['train'][name]['median_ms'],
@@ -160,6 +163,11 @@ def benchmark_models(names: Sequence[str], device: str = 'cpu',
                      and r['variant'] == row['variant']), None)
         if peer is not None:
             row['latency_vs_tsm'] = row['latency_ms'] / peer['latency_ms']
+            pairs = paired_ratios(row['latency_rounds_ms'],
+                                  peer['latency_rounds_ms'])
+            row['latency_vs_tsm_rounds'] = dict(
+                median=statistics.median(pairs), min=min(pairs),
+                max=max(pairs))
             row['train_vs_tsm'] = row['train_step_ms'] / peer['train_step_ms']
     return rows
 
@@ -276,6 +284,14 @@ def run_benchmark(names: Sequence[str], device: str = 'cpu',
     return result
 
 
+def _paired_text(row: dict) -> str:
+    pairs = row.get('latency_vs_tsm_rounds')
+    if not pairs or row['model'] == 'tsm':
+        return ''
+    return (f'; x TSM round by round: median {pairs["median"]:.3f}, min '
+            f'{pairs["min"]:.3f}, max {pairs["max"]:.3f}')
+
+
 def format_result(result: dict) -> str:
     """The benchmark as text: what was timed, the tables, the load."""
     settings = result['settings']
@@ -299,7 +315,8 @@ def format_result(result: dict) -> str:
             f'{r.get("latency_vs_tsm", float("nan")):6.3f} '
             f'{r["throughput_clips_per_s"]:8.2f} {r["train_step_ms"]:9.1f} '
             f'{r.get("train_vs_tsm", float("nan")):6.3f}  (latency min '
-            f'{r["latency_min_ms"]:.1f}, max {r["latency_max_ms"]:.1f})')
+            f'{r["latency_min_ms"]:.1f}, max {r["latency_max_ms"]:.1f}'
+            f'{_paired_text(r)})')
     if result.get('pipelines'):
         lines += ['', f'{"pipeline":8s} {"frames":>6s} {"ms/clip":>8s} '
                   f'{"clips/s":>8s} {"x TSN":>6s}']

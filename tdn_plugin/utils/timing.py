@@ -19,7 +19,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
@@ -46,7 +46,25 @@ class Timing:
         return dict(min_ms=round(self.min_ms, 2),
                     median_ms=round(self.median_ms, 2),
                     max_ms=round(self.max_ms, 2),
-                    rounds=len(self.seconds))
+                    rounds=len(self.seconds),
+                    rounds_ms=[round(1000 * s, 2) for s in self.seconds])
+
+
+def paired_ratios(seconds: Sequence[float],
+                  reference: Sequence[float]) -> List[float]:
+    """Per-round ratios of two tasks timed side by side (round i of one
+    against round i of the other): a slow spell of the machine slows both
+    members of a pair, so their ratio spreads less than the ratio of two
+    medians taken over different moments.
+
+    Args:
+        seconds (Sequence[float]): One task's rounds.
+        reference (Sequence[float]): The other's, same rounds.
+
+    Returns:
+        list[float]: The ratios, in round order.
+    """
+    return [a / b for a, b in zip(seconds, reference)]
 
 
 def usable_cpus() -> int:

@@ -42,5 +42,11 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
     assert 'timed: ' in printed and 'minor page faults' in printed
     tdn = rows['tdn']
     assert tdn['latency_min_ms'] <= tdn['latency_ms'] <= tdn['latency_max_ms']
+    # round by round against TSM, from the rounds of the same run
+    pairs = [a / b for a, b in zip(tdn['latency_rounds_ms'],
+                                   rows['tsm']['latency_rounds_ms'])]
+    assert tdn['latency_vs_tsm_rounds']['median'] == pytest.approx(
+        sorted(pairs)[len(pairs) // 2])
+    assert 'x TSM round by round: median' in printed
     assert result['settings']['threads'] >= 1
     assert result['load']['cores'] >= 1

@@ -1,9 +1,12 @@
 """The side-by-side timer's fairness rule and the thread policy (what is
 measured is never asserted to be fast or slow)."""
+import pytest
 import torch
 
 from tdn_plugin.utils.timing import (
     LoadMonitor,
+    Timing,
+    paired_ratios,
     set_threads,
     time_side_by_side,
     usable_cpus,
@@ -22,6 +25,16 @@ def test_models_take_turns_in_a_shuffled_order():
     for timing in timings.values():
         assert len(timing.seconds) == 6
         assert timing.min_ms <= timing.median_ms <= timing.max_ms
+
+
+def test_paired_ratios_are_round_by_round():
+    """A slow spell (round 2) slows both tasks of the round: the ratio of
+    that pair stays, while the medians of the two mix other moments."""
+    task = Timing([0.110, 0.220, 0.110])
+    reference = Timing([0.100, 0.200, 0.100])
+    assert paired_ratios(task.seconds, reference.seconds) == [
+        pytest.approx(1.1)] * 3
+    assert task.json()['rounds_ms'] == [110.0, 220.0, 110.0]
 
 
 def test_thread_policy_is_explicit(monkeypatch):
