@@ -12,8 +12,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--out', required=True, help='the .onnx file')
     parser.add_argument(
         '--views', type=int,
-        help='views in the traced input (the axis stays dynamic; default: '
-        'what the test pipeline gives)')
+        help='views in the traced input (default 1). The views axis stays '
+        'dynamic where the model allows it; where it does not (TANet), the '
+        'graph takes this many views a call and tdn infer feeds a video\'s '
+        'views in such chunks')
     parser.add_argument('--opset', type=int, default=17, help='ONNX opset')
     parser.add_argument(
         '--check', action='store_true',

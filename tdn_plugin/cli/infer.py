@@ -41,16 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _runtime_scorer(args, cfg, model, pipeline, videos):
-    from tdn_plugin.apis.inference import (
-        RuntimeScorer,
-        ViewChunks,
-        views_per_call,
-    )
+    from tdn_plugin.apis.inference import RuntimeScorer
     from tdn_plugin.deploy.metadata import (
         check_frames,
         check_metadata,
         expected_metadata,
         file_sha256,
+        view_chunks,
     )
     from tdn_plugin.deploy.runtimes import open_runtime
     from tdn_plugin.utils.complexity import frames_per_view
@@ -74,15 +71,9 @@ def _runtime_scorer(args, cfg, model, pipeline, videos):
                 None, file_sha256(args.checkpoint)):
             raise ValueError(f'{path} was exported from another checkpoint '
                              f'than {args.checkpoint}')
-    chunks = None
-    if meta.get('dynamic_views') == 'true':
-        per_view = int(meta['frames_per_view'])
-        average = meta.get('average_clips', 'prob')
-        chunks = ViewChunks(per_view, views_per_call(per_view),
-                            None if average == 'None' else average)
     return RuntimeScorer(runtime, pipeline, model.data_preprocessor,
                          lambda shape, video: check_frames(meta, shape, video),
-                         chunks)
+                         view_chunks(meta))
 
 
 def _export_for_run(args, cfg, pipeline, videos, folder: str) -> str:
@@ -96,6 +87,7 @@ def _export_for_run(args, cfg, pipeline, videos, folder: str) -> str:
     )
     from tdn_plugin.deploy.graph import export_onnx, to_openvino
     from tdn_plugin.deploy.metadata import graph_metadata
+    from tdn_plugin.utils.complexity import frames_per_view
     model = load_recognizer(cfg, args.checkpoint)
     for video in videos:  # the graph's input size: the first good video's
         try:
@@ -105,7 +97,10 @@ def _export_for_run(args, cfg, pipeline, videos, folder: str) -> str:
             continue
     else:
         raise ValueError('none of the videos can be decoded')
-    example = preprocess(model.data_preprocessor, clip)
+    # one view traced: the views axis is dynamic, or the graph is fed one
+    # view a call
+    example = preprocess(model.data_preprocessor, clip)[:frames_per_view(
+        model, cfg)]
     meta = graph_metadata(args.config, model, tuple(example.shape))
     path = export_onnx(model, example, osp.join(folder, 'model.onnx'),
                        metadata=meta)

@@ -27,7 +27,8 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
         checkpoint (str, optional): Weights; None: construction weights.
         out (str): The ``.onnx`` file.
         views (int, optional): Views in the traced input (the axis is
-            dynamic); default: what the test pipeline gives.
+            dynamic where the model allows it, else the graph takes this many
+            views a call); default: 1.
         opset (int): ONNX opset. Defaults to 17.
         check (bool): Compare ONNX Runtime (and OpenVINO) with PyTorch on
             random and real frames; raise ``ParityError`` above
@@ -47,20 +48,24 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
     Returns:
         dict: Files written, metadata, parity rows and int8 accuracy.
     """
-    from tdn_plugin.apis.inference import load_recognizer, preprocess
+    from tdn_plugin.apis.inference import (
+        bound_testing_views,
+        load_recognizer,
+        preprocess,
+    )
     from tdn_plugin.utils.complexity import frames_per_view
 
     from .clips import config_clips
     from .graph import SIZE_PROBE_STEP, export_onnx, to_openvino
-    from .metadata import graph_metadata, read_metadata
+    from .metadata import graph_metadata, read_metadata, view_chunks
     from .parity import check_parity
     from .runtimes import OnnxRuntimeModel, OpenVinoModel
     model = load_recognizer(cfg, checkpoint)
     per_view = frames_per_view(model, cfg)
+    bound_testing_views(model, per_view)  # PyTorch's side of the check
     clips, source = config_clips(cfg, 2 if check else 1, 'test')
     example = preprocess(model.data_preprocessor, clips[0])
-    if views is not None:
-        example = example[:per_view].repeat(views, 1, 1, 1)
+    example = example[:per_view].repeat(views or 1, 1, 1, 1)
     metadata = graph_metadata(config_path, model, tuple(example.shape),
                               checkpoint)
     log(f'exporting {metadata["config"]}: {metadata["exported_views"]} '
@@ -81,6 +86,10 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
         runtimes = {'onnxruntime': OnnxRuntimeModel(out)}
         if openvino:
             runtimes['openvino'] = OpenVinoModel(report['openvino'])
+        # fed as `tdn infer` feeds it: any views, in chunks
+        chunks = view_chunks(metadata)
+        runtimes = {name: (lambda frames, r=runtime: chunks(r, frames))
+                    for name, runtime in runtimes.items()}
         generator = torch.Generator().manual_seed(0)
         views_checked = (1, 2) if metadata['dynamic_views'] == 'true' else (
             int(metadata['exported_views']), )
@@ -94,9 +103,8 @@ def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
         ]
         if metadata['dynamic_views'] == 'false':
             log('the views axis is fixed (the model does not export with a '
-                f'symbolic one): the graph takes {views_checked[0]} view(s)')
-            clips = [c for c in clips if preprocess(
-                model.data_preprocessor, c).shape == example.shape]
+                f'symbolic one): the graph takes {views_checked[0]} view(s) '
+                'a call')
         rows = check_parity(model, runtimes, clips, random_frames, tolerance)
         report['parity'] = rows
         for name in runtimes:

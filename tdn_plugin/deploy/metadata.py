@@ -128,11 +128,34 @@ def check_frames(meta: Dict[str, str], shape: Sequence[int],
             f'{source}: the test pipeline gives {shape[0]} frames, the graph '
             f'needs a multiple of {frames} (frames per view)')
     views = int(meta.get('exported_views', 1))
-    if meta.get('dynamic_views') == 'false' and shape[0] != views * frames:
+    if meta.get('dynamic_views') == 'false' and (shape[0] // frames) % views:
         raise DeployMismatchError(
             f'{source}: the test pipeline gives {shape[0] // frames} view(s), '
-            f'the graph takes exactly {views} (its views axis is fixed: '
-            'export with this test pipeline)')
+            f'the graph takes {views} a call (its views axis is fixed: '
+            'export with --views 1)')
+
+
+def view_chunks(meta: Dict[str, str]):
+    """How ``tdn infer`` and ``tdn export --check`` feed the graph a video's
+    views: in chunks of :func:`tdn_plugin.apis.inference.views_per_call`
+    views where the views axis is dynamic, of the exported views where it
+    is fixed.
+
+    Args:
+        meta (dict): The graph's metadata.
+
+    Returns:
+        tdn_plugin.apis.inference.ViewChunks: The chunking.
+    """
+    from tdn_plugin.apis.inference import ViewChunks, views_per_call
+    per_view = int(meta['frames_per_view'])
+    if meta.get('dynamic_views') == 'false':
+        max_views = int(meta.get('exported_views', 1))
+    else:
+        max_views = views_per_call(per_view)
+    average = meta.get('average_clips', 'prob')
+    return ViewChunks(per_view, max_views,
+                      None if average == 'None' else average)
 
 
 def read_metadata(path: str) -> Dict[str, str]:

@@ -10,6 +10,7 @@ from tdn_plugin.deploy.metadata import (
     expected_metadata,
     graph_metadata,
     read_metadata,
+    view_chunks,
 )
 
 
@@ -51,8 +52,9 @@ def test_check_frames():
         check_frames(meta, (30, 3, 64, 64), 'v.mp4')
     fixed = dict(meta, dynamic_views='false', exported_views='2')
     check_frames(fixed, (40, 3, 64, 64), 'v.mp4')
-    with pytest.raises(DeployMismatchError, match='takes exactly 2'):
-        check_frames(fixed, (20, 3, 64, 64), 'v.mp4')
+    check_frames(fixed, (80, 3, 64, 64), 'v.mp4')  # two calls
+    with pytest.raises(DeployMismatchError, match='takes 2 a call'):
+        check_frames(fixed, (60, 3, 64, 64), 'v.mp4')
     # a graph whose frame size is dynamic takes other sizes
     check_frames(dict(meta, dynamic_size='true'), (20, 3, 96, 64), 'v.mp4')
     with pytest.raises(DeployMismatchError, match='96x64 frames.*64x64'):
@@ -71,3 +73,14 @@ def test_read_metadata_of_onnx(tmp_path):
     assert read_metadata(str(tmp_path / 'g.onnx')) == dict(config='c',
                                                            num_classes='3')
     assert config_name('/a/b/c.py') == 'c'
+
+
+def test_view_chunks_follow_the_graph():
+    meta = dict(frames_per_view='40', average_clips='prob',
+                dynamic_views='true', exported_views='1')
+    chunks = view_chunks(meta)
+    assert (chunks.frames_per_view, chunks.max_views,
+            chunks.average_clips) == (40, 4, 'prob')  # 160 frames a call
+    fixed = view_chunks(dict(meta, dynamic_views='false', exported_views='2',
+                             average_clips='None'))
+    assert (fixed.max_views, fixed.average_clips) == (2, None)
