@@ -4,6 +4,7 @@ Both are callables from preprocessed frames, (views * frames_per_view, 3,
 H, W) float32, to the scores of :class:`tdn_plugin.deploy.graph.ClipScores`,
 and carry the graph's metadata (:mod:`tdn_plugin.deploy.metadata`).
 """
+import functools
 import os.path as osp
 from typing import Dict, Optional, Tuple
 
@@ -58,6 +59,15 @@ class OnnxRuntimeModel:
             None, {self.input_name: np.ascontiguousarray(frames)})[0]
 
 
+@functools.lru_cache(maxsize=None)
+def _openvino_core():
+    """One OpenVINO Core for the process: it outlives every model compiled
+    with it (a Core destroyed before its compiled models can take their
+    plugin with it)."""
+    import openvino as ov
+    return ov.Core()
+
+
 class OpenVinoModel:
     """An OpenVINO IR (``.xml``) or ONNX graph compiled for the CPU.
 
@@ -79,10 +89,8 @@ class OpenVinoModel:
 
     def __init__(self, path: str, threads: Optional[int] = None,
                  hint: str = 'LATENCY', max_shapes: int = 4) -> None:
-        import openvino as ov
-
         from .metadata import RT_INFO_SECTION
-        self.core = ov.Core()
+        self.core = _openvino_core()
         self.model = self.core.read_model(path)
         # f32 arithmetic: OpenVINO would pick bf16 on CPUs that have it
         self.config = {'PERFORMANCE_HINT': hint,
@@ -106,8 +114,10 @@ class OpenVinoModel:
             self.metadata = read_metadata(path)
 
     def _compile(self, model):
-        return self.core.compile_model(model, 'CPU',
-                                       self.config).create_infer_request()
+        """A compiled model and its infer request, kept together: a request
+        must not outlive the compiled model it came from."""
+        compiled = self.core.compile_model(model, 'CPU', self.config)
+        return compiled, compiled.create_infer_request()
 
     def _request(self, shape: Tuple[int, ...]):
         if not self.dynamic:  # OpenVINO itself refuses another shape
@@ -133,7 +143,7 @@ class OpenVinoModel:
         return request
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
-        request = self._request(tuple(frames.shape))
+        _, request = self._request(tuple(frames.shape))
         request.infer({0: np.ascontiguousarray(frames)})
         return request.get_output_tensor(0).data.copy()
 
