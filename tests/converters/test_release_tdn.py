@@ -127,6 +127,7 @@ def test_float32_inference_agrees_within_round_off(tmp_path):
     rel_close(*scores, tol=FLOAT32_TOL)
 
 
+@pytest.mark.slow
 def test_train_mode_and_running_statistics(tmp_path):
     release, converted = convert_with_cli(tmp_path, 50, 8)
     reference, model = models(release, 50, 8, dropout=0.0)
@@ -162,6 +163,7 @@ def test_every_key_is_used_and_only_the_unused_conv_dropped():
     assert len(converted) == 789 - 2 - info['folded']
 
 
+@pytest.mark.slow
 def test_legacy_layout_converts(tmp_path):
     release, converted = convert_with_cli(tmp_path, 50, 8, legacy=True)
     reference, model = models(release, 50, 8)

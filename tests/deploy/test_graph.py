@@ -36,7 +36,11 @@ def test_onnxruntime_equals_predict_for_any_views(name, demo_models,
         assert relative_difference(got, reference) <= TOLERANCE
 
 
-@pytest.mark.parametrize('name', ['tdn', 'gtdnet', 'tsm'])
+@pytest.mark.parametrize('name', [
+    'tdn',
+    pytest.param('gtdnet', marks=pytest.mark.slow),
+    pytest.param('tsm', marks=pytest.mark.slow),
+])
 def test_frame_size_is_dynamic(name, demo_models, tmp_path):
     """Traced at 64 px, the graph gives the recognizer's scores at other
     sizes too, also ones the export's probe (+32 px) did not try (a
