@@ -9,6 +9,7 @@ frames to the exported graph (:mod:`tdn_plugin.deploy`).
 import copy
 import os
 import os.path as osp
+import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -146,9 +147,12 @@ def load_recognizer(cfg: Config, checkpoint: Optional[str],
 
 
 def first_line(error: BaseException) -> str:
-    """The first non-empty line of an exception's message."""
+    """The first non-empty line of an exception's message (OpenVINO's
+    ``Exception from src/...:N:`` source locations skipped)."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    told = [line for line in lines if not re.fullmatch(
+        r'Exception from \S+:\d+:', line)]
+    return (told or lines or [type(error).__name__])[0]
 
 
 def load_clip(pipeline: Compose, video: str) -> dict:

@@ -165,10 +165,16 @@ def open_runtime(path: str, backend: Optional[str] = None,
         raise FileNotFoundError(f'model file not found: {path}')
     if backend is None:
         backend = 'openvino' if path.endswith('.xml') else 'onnxruntime'
-    if backend == 'onnxruntime':
-        if not path.endswith('.onnx'):
-            raise ValueError(f'ONNX Runtime needs an .onnx file, got {path}')
-        return OnnxRuntimeModel(path, threads)
-    if backend == 'openvino':
-        return OpenVinoModel(path, threads)
-    raise ValueError(f'unknown backend {backend!r}: one of {BACKENDS}')
+    if backend not in BACKENDS:
+        raise ValueError(f'unknown backend {backend!r}: one of {BACKENDS}')
+    if backend == 'onnxruntime' and not path.endswith('.onnx'):
+        raise ValueError(f'ONNX Runtime needs an .onnx file, got {path}')
+    model = OnnxRuntimeModel if backend == 'onnxruntime' else OpenVinoModel
+    try:
+        return model(path, threads)
+    except ImportError:
+        raise
+    except Exception as e:  # the runtimes' own errors: a corrupt file
+        from tdn_plugin.apis.inference import first_line
+        raise ValueError(f'cannot load {path} with {backend}: '
+                         f'{first_line(e)}') from None

@@ -13,6 +13,14 @@ def test_open_runtime_errors(tmp_path):
         open_runtime(str(xml), 'onnxruntime')
     with pytest.raises(ValueError, match='unknown backend'):
         open_runtime(str(xml), 'tensorrt')
+    bad = tmp_path / 'bad.onnx'
+    bad.write_text('garbage')
+    for backend in ('onnxruntime', 'openvino'):
+        with pytest.raises(ValueError) as error:
+            open_runtime(str(bad), backend)
+        message = str(error.value)
+        assert message.startswith(f'cannot load {bad} with {backend}: ')
+        assert '\n' not in message and 'Exception from' not in message
 
 
 def _scale_graph(path, dynamic):
