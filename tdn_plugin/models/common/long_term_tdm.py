@@ -1,13 +1,12 @@
 """Long-term temporal difference module (L-TDM) of TDN."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from .fast_inference import FastInferenceMixin
+from .fast_inference import FastInferenceMixin, fold_conv_bn, pointwise_conv
 from .temporal_block import TemporalModule
 
 
@@ -39,9 +38,15 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
     pool, is pooled to itself. ``up`` is nearest upsampling back to d's size.
 
     The gate is computed as ``x * (1 + sigmoid(a_f) + sigmoid(a_b)) / 2``,
-    the same function in half the element-wise passes. With
-    ``fast_inference`` (:mod:`.fast_inference`) and autograd off, the last
-    BN is also folded into its conv and the gate is computed in place.
+    the same function in half the element-wise passes.
+
+    With ``fast_inference`` (:mod:`.fast_inference`), autograd off and the
+    BNs in eval mode, the same function is computed with fewer passes over
+    memory: every BN, the ``1/3`` and a ``1/2`` are folded into the convs
+    (kept until the weights change), the 1x1 convs are matrix products,
+    ``up`` adds through a broadcasting view, and the gate is written, by
+    ``sigmoid(a) = (1 + tanh(a / 2)) / 2``, as
+    ``x + x * (tanh(a_f / 2) + tanh(a_b / 2)) / 4`` in place.
 
     Args:
         channels (int): Number of channels C.
@@ -82,7 +87,10 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
                     x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Forward and backward feature differences ``(d_f, d_b)``, each
         (N*T, C/r, h, w)."""
-        b = self.reduce_bn(self.reduce(x))
+        return self._neighbour_differences(self.reduce_bn(self.reduce(x)))
+
+    def _neighbour_differences(
+            self, b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         cb = self.neighbour_conv(b)
         b = b.view((-1, self.num_segments) + b.shape[1:])  # (N, T, C/r, h, w)
         cb = cb.view(b.shape)
@@ -94,46 +102,76 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
     def excite(self, d: torch.Tensor) -> torch.Tensor:
         """``a(d)``: multi-scale excitation of difference maps, back to C
         channels."""
-        tiny = min(int(size) for size in d.shape[-2:]) < 2  # int: traceable
-        pooled = F.avg_pool2d(d, 2, ceil_mode=tiny)
-        if self.use_fast_path:  # the BNs folded, the 1/3 into the expand
-            pooled = folded_conv_bn(self.pooled_conv, self.pooled_bn, pooled)
-            pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
-            s = pooled.add_(folded_conv_bn(self.full_conv, self.full_bn,
-                                           d)).add_(d)
-            return folded_conv_bn(self.expand, self.expand_bn, s, 1 / 3)
-        pooled = self.pooled_bn(self.pooled_conv(pooled))
+        pooled = self.pooled_bn(self.pooled_conv(_pool2(d)))
         pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
         full = self.full_bn(self.full_conv(d))
         s = (d + pooled + full) / 3
         return self.expand_bn(self.expand(s))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.use_fast_path:
+            folded = self.cached(self._folded_weights)
+            if folded is not None:
+                return self._fast_forward(x, *folded)
         d_f, d_b = self.differences(x)
         a_f, a_b = self.excite(d_f), self.excite(d_b)
         # x + x * y, y = (sigmoid(a_f) - 1/2) / 2 + (sigmoid(a_b) - 1/2) / 2,
         # is x * (1 + sigmoid(a_f) + sigmoid(a_b)) / 2: four passes over the
         # C-channel maps instead of eight (and as many ops in an exported
         # graph)
-        if self.use_fast_path:  # in the memory of a_f, without temporaries
-            return a_f.sigmoid_().add_(a_b.sigmoid_()).add_(1).mul_(x).mul_(
-                0.5)
         return (torch.sigmoid(a_f) + torch.sigmoid(a_b) + 1) * x * 0.5
 
+    def _folded_weights(self) -> Optional[Tuple[torch.Tensor, ...]]:
+        """The fast path's weights: each BN folded into its conv; the
+        expand's ``1/3`` and the gate's ``1/2`` too, its bias as one more
+        input channel (of ones). None when a BN normalises with batch
+        statistics (train mode) or the norm is not a BN."""
+        folds = (fold_conv_bn(self.reduce, self.reduce_bn),
+                 fold_conv_bn(self.pooled_conv, self.pooled_bn),
+                 fold_conv_bn(self.full_conv, self.full_bn),
+                 fold_conv_bn(self.expand, self.expand_bn, 1 / 2))
+        if any(f is None for f in folds):
+            return None
+        reduce, pooled, full, (expand_w, expand_b) = folds
+        expand = torch.cat([expand_w.flatten(1) / 3, expand_b[:, None]], 1)
+        return (*reduce, *pooled, *full, expand)
 
-def folded_conv_bn(conv: nn.Conv2d, bn: nn.Module, x: torch.Tensor,
-                   gain: float = 1.0) -> torch.Tensor:
-    """``bn(conv(gain * x))``, with an eval-mode BN (and the gain) folded into
-    the conv's weights (saves passes over the output); any other norm, or a
-    BN that normalises with batch statistics, is applied as it is."""
-    if (not isinstance(bn, _BatchNorm) or bn.training
-            or not bn.track_running_stats or conv.bias is not None):
-        return bn(conv(x if gain == 1 else x * gain))
-    scale = torch.rsqrt(bn.running_var + bn.eps)
-    if bn.affine:
-        scale = bn.weight * scale
-    bias = -bn.running_mean * scale
-    if bn.affine:
-        bias = bias + bn.bias
-    return F.conv2d(x, conv.weight * (scale * gain).view(-1, 1, 1, 1), bias,
-                    conv.stride, conv.padding, conv.dilation, conv.groups)
+    def _fast_forward(self, x: torch.Tensor, reduce_w: torch.Tensor,
+                      reduce_b: torch.Tensor, pooled_w: torch.Tensor,
+                      pooled_b: torch.Tensor, full_w: torch.Tensor,
+                      full_b: torch.Tensor,
+                      expand: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward`'s function with the weights folded (see the class
+        docstring)."""
+        b = pointwise_conv(x, reduce_w, reduce_b)
+        n, mid, h, w = b.shape
+        # d + up(pooled) + full for one direction at a time, with a channel
+        # of ones that carries the expand's bias through its matmul
+        s = b.new_empty(n, mid + 1, h, w)
+        s[:, mid] = 1
+        gate = None
+        for d in self._neighbour_differences(b):
+            pooled = F.conv2d(_pool2(d), pooled_w, pooled_b, padding=1)
+            summed = torch.add(
+                F.conv2d(d, full_w, full_b, padding=1), d, out=s[:, :mid])
+            add_upsampled_(summed, pooled)
+            half = pointwise_conv(s, expand).tanh_()  # tanh(a / 2)
+            gate = half if gate is None else gate.add_(half)
+        return torch.addcmul(x, x, gate, value=0.25, out=gate)
+
+
+def _pool2(d: torch.Tensor) -> torch.Tensor:
+    """The release's 2x2 average pooling, floor rounding; a 1-pixel side,
+    which the release cannot pool, is pooled to itself."""
+    tiny = min(int(size) for size in d.shape[-2:]) < 2  # int: traceable
+    return F.avg_pool2d(d, 2, ceil_mode=tiny)
+
+
+def add_upsampled_(x: torch.Tensor, small: torch.Tensor) -> torch.Tensor:
+    """``x += up(small)``, nearest upsampling to x's size, in place; an exact
+    x2 upsampling through a broadcasting view, never materialised."""
+    n, c, h, w = small.shape
+    if x.shape[-2:] == (2 * h, 2 * w):
+        x.view(n, c, h, 2, w, 2).add_(small.view(n, c, h, 1, w, 1))
+        return x
+    return x.add_(F.interpolate(small, size=x.shape[-2:]))

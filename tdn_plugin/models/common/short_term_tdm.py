@@ -1,4 +1,5 @@
 """Short-term temporal difference module (S-TDM) of TDN."""
+import functools
 from typing import Sequence, Tuple
 
 import torch
@@ -15,6 +16,20 @@ def release_fusion_weights(num_segments: int) -> Tuple[float, float]:
     return (0.5, 0.5) if num_segments == 8 else (0.75, 0.25)
 
 
+@functools.lru_cache(maxsize=8)
+def pooled_difference_kernel(frames: int, dtype: torch.dtype,
+                             device: torch.device) -> torch.Tensor:
+    """The kernel of a 2x2/2 conv that maps a segment's ``frames`` frames
+    (3 * F channels) to the 2x2 average pooling of their F - 1 consecutive
+    differences (3 * (F - 1) channels, difference k = frame k+1 - frame k)."""
+    kernel = torch.zeros(frames - 1, 3, frames, 3, 2, 2, dtype=dtype)
+    for k in range(frames - 1):
+        for c in range(3):
+            kernel[k, c, k + 1, c] = 0.25
+            kernel[k, c, k, c] = -0.25
+    return kernel.view(3 * (frames - 1), 3 * frames, 2, 2).to(device)
+
+
 class ShortTermTDM(FastInferenceMixin, nn.Module):
     """Short-term TDM: appearance enriched with the motion of a segment's
     consecutive frames, at the stem and after res2.
@@ -27,9 +42,11 @@ class ShortTermTDM(FastInferenceMixin, nn.Module):
     appearance path with fixed weights, ``x = a * x + b * up(motion)``
     (:meth:`fuse`, ``up`` the nearest upsampling to x's size).
 
-    With ``fast_inference`` (:mod:`.fast_inference`) and autograd off, an
-    exact x2 upsampling is never materialised: the fusion is one ``lerp``
-    over a broadcasting view, the same function.
+    With ``fast_inference`` (:mod:`.fast_inference`) and autograd off, the
+    pooled differences are one strided conv with a fixed kernel over the
+    segment's frames (:func:`pooled_difference_kernel`), and the fusion
+    with an exact x2 upsampling is one ``lerp`` that broadcasts the motion
+    along H. The same function.
 
     Args:
         res_layer (nn.Module): The motion path's res2 (a copy of the
@@ -82,12 +99,19 @@ class ShortTermTDM(FastInferenceMixin, nn.Module):
             tuple[torch.Tensor]: The stem's (N*T, 64, H/8, W/8) and res2's
             (N*T, 256, H/8, W/8) motion features.
         """
-        # pool(f[k+1] - f[k]) == pool(f[k+1]) - pool(f[k]): pool first,
-        # then take the differences at a quarter of the pixels
-        frames = F.avg_pool2d(segments.flatten(0, 1), 2)
-        frames = frames.view(segments.shape[:3] + frames.shape[-2:])
-        diff = frames[:, 1:] - frames[:, :-1]  # (N*T, F-1, 3, H/2, W/2)
-        diff = diff.flatten(1, 2)  # 3*(F-1) channels
+        if self.use_fast_path:  # the pooled differences in one pass
+            diff = F.conv2d(segments.flatten(1, 2),
+                            pooled_difference_kernel(
+                                segments.shape[1], segments.dtype,
+                                segments.device),
+                            stride=2)
+        else:
+            # pool(f[k+1] - f[k]) == pool(f[k+1]) - pool(f[k]): pool first,
+            # then take the differences at a quarter of the pixels
+            frames = F.avg_pool2d(segments.flatten(0, 1), 2)
+            frames = frames.view(segments.shape[:3] + frames.shape[-2:])
+            diff = frames[:, 1:] - frames[:, :-1]  # (N*T, F-1, 3, H/2, W/2)
+            diff = diff.flatten(1, 2)  # 3*(F-1) channels
         # the motion path runs channels-last (oneDNN's convs and max-pool
         # are several times faster so on CPU); outputs come back as NCHW
         diff = diff.contiguous(memory_format=torch.channels_last)
@@ -102,9 +126,12 @@ class ShortTermTDM(FastInferenceMixin, nn.Module):
             n, c, h, w = motion.shape
             if a + b == 1 and x.shape[-2:] == (2 * h, 2 * w) and \
                     x.is_contiguous() and motion.is_contiguous():
-                # x2 nearest upsampling by broadcasting, never materialised:
-                # b * up(motion) + a * x in one pass
-                out = torch.lerp(motion.view(n, c, h, 1, w, 1),
-                                 x.view(n, c, h, 2, w, 2), a)
+                # x2 nearest upsampling, repeated along W and broadcast
+                # along H (a whole row in the inner loop vectorises; a
+                # broadcast along W would leave an inner loop of 2):
+                # b * up(motion) + a * x in one pass over x
+                up = motion[..., None].expand(n, c, h, w, 2)
+                out = torch.lerp(up.reshape(n, c, h, 1, 2 * w),
+                                 x.view(n, c, h, 2, 2 * w), a)
                 return out.view_as(x)
         return a * x + b * F.interpolate(motion, size=x.shape[-2:])

@@ -10,6 +10,7 @@ from tdn_plugin.models.common import (
     TemporalConvShift,
     set_fast_inference,
 )
+from tdn_plugin.models.common.fast_inference import pointwise_conv
 
 
 def both_paths(module, *inputs, method='forward'):
@@ -57,6 +58,51 @@ def test_short_term_tdm_fusion(weights, size):
     rows = torch.arange(size) * motion.shape[-1] // size
     up = motion[:, :, rows][..., rows]
     torch.testing.assert_close(plain, weights[0] * x + weights[1] * up)
+
+
+@pytest.mark.parametrize('size', [32, 33])
+@pytest.mark.parametrize('frames', [5, 2])
+def test_short_term_tdm_pooled_differences(size, frames, randomise):
+    """The fast path's strided conv is the pooling of the differences of
+    consecutive frames (odd sizes floor, as the pooling does)."""
+    res = make_res_layer(BasicBlock, 16, 16, 1)
+    m = randomise(ShortTermTDM(res, frames_per_segment=frames,
+                               stem_channels=16)).double().eval()
+    segments = torch.randn(4, frames, 3, size, size, dtype=torch.float64)
+    fast, plain = both_paths(m, segments)
+    for f, p in zip(fast, plain):
+        torch.testing.assert_close(f, p, rtol=0, atol=1e-13)
+
+
+def test_folded_weights_follow_the_module(randomise):
+    """The L-TDM's folded weights are kept between calls, and made again
+    when a weight or a BN statistic changes in place, or the dtype does."""
+    m = randomise(LongTermTDM(32, 4, reduction=4)).eval()
+    x = torch.randn(8, 32, 6, 6)
+    with torch.no_grad():
+        first = m(x)
+        assert torch.equal(m(x), first)  # from the cache
+        m.expand_bn.running_mean.add_(0.5)
+        m.full_conv.weight.mul_(2)
+        fast, plain = both_paths(m, x)
+    assert not torch.allclose(fast, first)
+    torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-6)
+    m.double()
+    fast, plain = both_paths(m, x.double())
+    torch.testing.assert_close(fast, plain, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_pointwise_conv(channels_last):
+    x = torch.randn(2, 12, 5, 7, dtype=torch.float64)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    weight = torch.randn(20, 12, 1, 1, dtype=torch.float64)
+    bias = torch.randn(20, dtype=torch.float64)
+    torch.testing.assert_close(pointwise_conv(x, weight, bias),
+                               torch.nn.functional.conv2d(x, weight, bias))
+    torch.testing.assert_close(pointwise_conv(x, weight.flatten(1)),
+                               torch.nn.functional.conv2d(x, weight))
 
 
 def test_switch_conditions(monkeypatch):
