@@ -131,8 +131,9 @@ class OpenVinoModel:
             try:
                 request = self._compile(model)
             except RuntimeError:
-                # e.g. OpenVINO 2026.4's int8 (LPT) passes reject the
-                # L-TDM's pooling once the shapes are static: the dynamic
+                # e.g. OpenVINO 2026.4's int8 (LPT) passes rejected a
+                # pooling after a 5-D pad once the shapes were static (the
+                # L-TDM's, until its differences stayed 4-D): the dynamic
                 # graph for every shape
                 self.requests.clear()
                 self.any_shape = self._compile(self.model)

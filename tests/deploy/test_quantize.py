@@ -7,13 +7,16 @@ import torch
 from tdn_plugin.deploy.graph import export_onnx
 from tdn_plugin.deploy.quantize import quantize_int8
 from tdn_plugin.deploy.runtimes import OnnxRuntimeModel, OpenVinoModel
+from tdn_plugin.utils.complexity import frames_per_view
 
 
 @pytest.mark.slow
-def test_int8_graph_runs_and_keeps_metadata(demo_models, tmp_path):
-    cfg, model = demo_models('tsm')
+@pytest.mark.parametrize('name', ['tsm', 'tdn'])
+def test_int8_graph_runs_and_keeps_metadata(name, demo_models, tmp_path):
+    cfg, model = demo_models(name)
     generator = torch.Generator().manual_seed(0)
-    clips = [torch.randn(4, 3, 64, 64, generator=generator)
+    clips = [torch.randn(frames_per_view(model), 3, 64, 64,
+                         generator=generator)
              for _ in range(3)]
     fp32 = export_onnx(model, clips[0], str(tmp_path / 'm.onnx'))
     int8 = quantize_int8(fp32, str(tmp_path / 'm.int8.onnx'),
@@ -26,9 +29,13 @@ def test_int8_graph_runs_and_keeps_metadata(demo_models, tmp_path):
     assert meta['quantization'].startswith('int8 static QDQ')
     assert '3 calibration clip(s)' in meta['quantization']
     reference = OnnxRuntimeModel(fp32)(clips[1].numpy())
-    for runtime in (OnnxRuntimeModel(int8), OpenVinoModel(int8)):
+    openvino = OpenVinoModel(int8)
+    for runtime in (OnnxRuntimeModel(int8), openvino):
         got = runtime(clips[1].numpy())
         assert got.shape == reference.shape
         # int8 rounding, not garbage: within a few percent of the
         # probabilities (measured 1e-3..1e-2 here)
         assert np.abs(got - reference).max() < 0.05
+    # compiled for the input's static shape: OpenVINO's int8 passes accept
+    # every op (they had rejected the L-TDM's pooling after a 5-D pad)
+    assert openvino.any_shape is None and len(openvino.requests) == 1

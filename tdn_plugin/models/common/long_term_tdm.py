@@ -92,12 +92,14 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
     def _neighbour_differences(
             self, b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         cb = self.neighbour_conv(b)
-        b = b.view((-1, self.num_segments) + b.shape[1:])  # (N, T, C/r, h, w)
-        cb = cb.view(b.shape)
-        # zero padding on the T axis: d_f[T-1] = 0, d_b[0] = 0
-        d_f = F.pad(cb[:, 1:] - b[:, :-1], (0, 0, 0, 0, 0, 0, 0, 1))
-        d_b = F.pad(cb[:, :-1] - b[:, 1:], (0, 0, 0, 0, 0, 0, 1, 0))
-        return d_f.flatten(0, 1), d_b.flatten(0, 1)
+        # neighbours along the (N*T) axis, the clip borders masked to zero
+        # (d_f[T-1] = 0, d_b[0] = 0): every op stays 4-D, which OpenVINO's
+        # int8 passes need (a pad on an (N, T, ...) view made them fail)
+        t = torch.arange(b.shape[0], device=b.device) % self.num_segments
+        t = t.view(-1, 1, 1, 1)
+        d_f = (cb.roll(-1, 0) - b) * (t < self.num_segments - 1).to(b.dtype)
+        d_b = (cb.roll(1, 0) - b) * (t > 0).to(b.dtype)
+        return d_f, d_b
 
     def excite(self, d: torch.Tensor) -> torch.Tensor:
         """``a(d)``: multi-scale excitation of difference maps, back to C
