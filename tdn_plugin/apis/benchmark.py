@@ -249,6 +249,7 @@ def run_benchmark(names: Sequence[str], device: str = 'cpu',
     """Models (and data pipelines) side by side; with the machine, the
     package versions, what was timed and the load while timing."""
     from tdn_plugin.utils.timing import (
+        PAUSE_S,
         LoadMonitor,
         machine_info,
         package_versions,
@@ -266,7 +267,8 @@ def run_benchmark(names: Sequence[str], device: str = 'cpu',
                                 timed='backbone + head on one input tensor '
                                 'per model made once; min/median/max over '
                                 'rounds, models in a shuffled order each '
-                                'round'))
+                                f'round, each after an untimed {PAUSE_S} s '
+                                'pause'))
     with LoadMonitor() as load:
         result['models'] = benchmark_models(names, device, size, batch,
                                             train_batch, repeats, 1,

@@ -23,6 +23,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
+PAUSE_S = 0.05  # untimed, before each timed task (see time_side_by_side)
+
 
 @dataclass
 class Timing:
@@ -207,7 +209,7 @@ def time_side_by_side(tasks: Dict[str, Callable[[], None]],
                       warmup: int = 1,
                       seed: int = 0,
                       device: str = 'cpu',
-                      pause_s: float = 0.05) -> Dict[str, Timing]:
+                      pause_s: float = PAUSE_S) -> Dict[str, Timing]:
     """Time each task ``rounds`` times, the tasks taking turns in a
     shuffled order each round (see the module docstring).
 
@@ -225,7 +227,8 @@ def time_side_by_side(tasks: Dict[str, Callable[[], None]],
         seed (int): Seed of the order. Defaults to 0.
         device (str): ``'cuda'`` synchronises around each call. Defaults to
             ``'cpu'``.
-        pause_s (float): Untimed pause before each task. Defaults to 0.05.
+        pause_s (float): Untimed pause before each task. Defaults to
+            :data:`PAUSE_S`.
 
     Returns:
         dict: name -> :class:`Timing`.

@@ -3,7 +3,9 @@ measured is never asserted to be fast or slow)."""
 import pytest
 import torch
 
+import tdn_plugin.utils.timing as timing_module
 from tdn_plugin.utils.timing import (
+    PAUSE_S,
     LoadMonitor,
     Timing,
     paired_ratios,
@@ -25,6 +27,22 @@ def test_models_take_turns_in_a_shuffled_order():
     for timing in timings.values():
         assert len(timing.seconds) == 6
         assert timing.min_ms <= timing.median_ms <= timing.max_ms
+
+
+def test_each_task_starts_after_an_untimed_pause(monkeypatch):
+    """The pause (another runtime's spinning threads settle) comes before
+    every call, warm-up included, and is not in the timings."""
+    events = []
+    monkeypatch.setattr(timing_module.time, 'sleep',
+                        lambda s: events.append(('pause', s)))
+    tasks = {name: (lambda name=name: events.append(('call', name)))
+             for name in 'ab'}
+    time_side_by_side(tasks, rounds=2, warmup=1)
+    assert [kind for kind, _ in events] == ['pause', 'call'] * 6
+    assert {s for kind, s in events if kind == 'pause'} == {PAUSE_S}
+    events.clear()
+    time_side_by_side(tasks, rounds=1, warmup=0, pause_s=0)
+    assert ('pause', 0) in events
 
 
 def test_paired_ratios_are_round_by_round():
