@@ -159,7 +159,10 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
             add_upsampled_(summed, pooled)
             half = pointwise_conv(s, expand).tanh_()  # tanh(a / 2)
             gate = half if gate is None else gate.add_(half)
-        return torch.addcmul(x, x, gate, value=0.25, out=gate)
+        # in place unless autocast left the gate in a narrower dtype than x
+        inplace = gate.dtype == torch.result_type(x, gate)
+        return torch.addcmul(x, x, gate, value=0.25,
+                             out=gate if inplace else None)
 
 
 def _pool2(d: torch.Tensor) -> torch.Tensor:

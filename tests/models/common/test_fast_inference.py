@@ -135,3 +135,20 @@ def test_with_autograd_the_plain_path_runs(randomise):
     assert x.grad is not None and out.grad_fn is not None
     _, plain = both_paths(m, x.detach())
     assert torch.equal(out.detach(), plain)
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_long_term_tdm_fast_path_under_bf16_autocast(channels_last,
+                                                     randomise):
+    """Mixed dtypes (bf16 activations, fp32 folded weights) and a
+    channels-last input take the fast path too, and agree with the plain
+    path to bf16 round-off."""
+    m = randomise(LongTermTDM(32, 4, reduction=4)).eval()
+    x = torch.randn(8, 32, 6, 6)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        fast, plain = both_paths(m, x)
+    assert fast.dtype == plain.dtype
+    torch.testing.assert_close(fast.float(), plain.float(), rtol=0.05,
+                               atol=0.05 * plain.float().abs().max().item())
