@@ -21,7 +21,10 @@ class TemporalConvShift(FastInferenceMixin, TemporalModule):
 
     With ``fast_inference`` (:mod:`.fast_inference`) and autograd off, the
     three products are accumulated in place into one output, without the
-    zero-padded copy of x: the same function.
+    zero-padded copy of x: the same function. In an ONNX export it is one
+    depthwise conv over T between two transposes (:meth:`as_depthwise_conv`),
+    three passes over x in the graph instead of a pad, two slices, three
+    products and two sums.
 
     Args:
         channels (int): Number of channels C.
@@ -48,6 +51,8 @@ class TemporalConvShift(FastInferenceMixin, TemporalModule):
             self.weight[2 * fold:, 0, 1] = 1  # x[t]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.onnx.is_in_onnx_export():
+            return self.as_depthwise_conv(x)
         nt, c, h, w = x.shape
         x = x.view(-1, self.num_segments, c, h, w)  # (N, T, C, h, w)
         k0, k1, k2 = self.weight.view(c, 3).t().reshape(3, 1, 1, c, 1, 1)
@@ -59,3 +64,13 @@ class TemporalConvShift(FastInferenceMixin, TemporalModule):
         padded = F.pad(x, (0, 0, 0, 0, 0, 0, 1, 1))  # zeros at t = -1, T
         out = k0 * padded[:, :-2] + k1 * x + k2 * padded[:, 2:]
         return out.view(nt, c, h, w)
+
+    def as_depthwise_conv(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward`'s function as a depthwise conv over T (kernel 3,
+        zero padding) on an (N, C, T, h*w) view: the exported graph's
+        form."""
+        nt, c, h, w = x.shape
+        x = x.view(-1, self.num_segments, c, h * w).transpose(1, 2)
+        out = F.conv2d(x, self.weight.view(c, 1, 3, 1), padding=(1, 0),
+                       groups=c)  # (N, C, T, h*w)
+        return out.transpose(1, 2).reshape(nt, c, h, w)

@@ -44,6 +44,21 @@ def test_temporal_conv_shift(randomise):
     torch.testing.assert_close(fast, plain, rtol=0, atol=1e-14)
 
 
+def test_temporal_conv_shift_export_form(randomise, monkeypatch):
+    """The exported graph's depthwise conv over T is the plain path's
+    function (and ``forward`` takes it while an export runs)."""
+    m = randomise(TemporalConvShift(32, 4)).double().eval()
+    x = torch.randn(8, 32, 5, 3, dtype=torch.float64)
+    with torch.no_grad():
+        m.fast_inference = False
+        plain = m(x)
+        monkeypatch.setattr(torch.onnx, 'is_in_onnx_export', lambda: True)
+        exported = m(x)
+    torch.testing.assert_close(exported, plain, rtol=0, atol=1e-14)
+    torch.testing.assert_close(m.as_depthwise_conv(x), plain, rtol=0,
+                               atol=1e-14)
+
+
 @pytest.mark.parametrize('weights', [(0.5, 0.5), (0.75, 0.25), (0.6, 0.6)])
 @pytest.mark.parametrize('size', [16, 15])
 def test_short_term_tdm_fusion(weights, size):
