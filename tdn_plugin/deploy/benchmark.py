@@ -84,7 +84,11 @@ def benchmark_backends(models: Sequence[str] = ('tdn', 'tsm'),
         latency_vs_own_torch).
     """
     from tdn_plugin.apis.benchmark import build, frames_per_view
-    from tdn_plugin.utils.timing import machine_info, time_side_by_side
+    from tdn_plugin.utils.timing import (
+        LoadMonitor,
+        machine_info,
+        time_side_by_side,
+    )
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     models = list(dict.fromkeys(list(models) + ['tsm']))
@@ -109,8 +113,9 @@ def benchmark_backends(models: Sequence[str] = ('tdn', 'tsm'),
                     lambda r=runtime, x=one.numpy(): r(x))
                 throughput[f'{name}/{backend}'] = (
                     lambda r=runtime, x=many.numpy(): r(x))
-        timed = time_side_by_side(latency, repeats, warmup)
-        batch_timed = time_side_by_side(throughput, repeats, warmup)
+        with LoadMonitor() as load:
+            timed = time_side_by_side(latency, repeats, warmup)
+            batch_timed = time_side_by_side(throughput, repeats, warmup)
     finally:
         if temporary is not None:
             temporary.cleanup()
@@ -132,7 +137,7 @@ def benchmark_backends(models: Sequence[str] = ('tdn', 'tsm'),
                 settings=dict(size=size, batch=batch, repeats=repeats,
                               threads=threads, int8=int8,
                               int8_calibration=f'{calib_clips} random clips'),
-                rows=rows)
+                rows=rows, load=load.json(), warning=load.warning())
 
 
 def _eager(model: torch.nn.Module, frames: torch.Tensor,
@@ -195,6 +200,11 @@ def format_backends(result: dict) -> str:
             f'{r["latency_vs_tsm_torch"] or float("nan"):12.3f} '
             f'{r["latency_vs_own_torch"] or float("nan"):12.3f} '
             f'{r["throughput_clips_per_s"]:8.2f}')
+    load = result.get('load') or {}
+    lines += ['', f'while timing: other processes kept '
+              f'{load.get("other_busy_cpus")} CPUs busy']
+    if result.get('warning'):
+        lines.append(f'warning: {result["warning"]}')
     return '\n'.join(lines)
 
 

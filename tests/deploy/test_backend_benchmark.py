@@ -17,5 +17,8 @@ def test_backends_side_by_side_with_ratios_to_eager_tsm(tmp_path):
     assert ort['throughput_clips_per_s'] > 0
     # ONNX Runtime's optimised graph is kept next to the exported one
     assert (tmp_path / 'tsm.ort-optimized.onnx').is_file()
+    # how busy the machine was while timing is measured and printed
+    assert 'other_busy_cpus' in result['load']
     table = format_backends(result)
     assert 'onnxruntime' in table and 'x TSM torch' in table
+    assert 'while timing: other processes kept' in table

@@ -15,9 +15,11 @@ A module takes its fast path only when all of these hold:
   training, and eval-mode uses that need gradients (Grad-CAM), always run the
   plain path;
 * no ONNX export is running (``torch.onnx.is_in_onnx_export()``): exported
-  graphs are always the plain path, which has no in-place updates and no
+  graphs are the plain path, which has no in-place updates and no
   trace-time branch on the feature-map size, so they stay valid for other
-  batch, view and image sizes.
+  batch, view and image sizes. (One module has a form of its own for
+  graphs, again the same function: the temporal conv, as one depthwise
+  conv over T.)
 
 The helpers below are the fast paths' shared tools: an eval-mode BN folded
 into the conv before it (:func:`fold_conv_bn`), kept until the module's
