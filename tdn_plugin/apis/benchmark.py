@@ -296,6 +296,7 @@ def _paired_text(row: dict) -> str:
 
 def format_result(result: dict) -> str:
     """The benchmark as text: what was timed, the tables, the load."""
+    from tdn_plugin.utils.timing import LoadMonitor
     settings = result['settings']
     load = result.get('load') or {}
     lines = [f'machine: {result["machine"]}',
@@ -304,11 +305,7 @@ def format_result(result: dict) -> str:
              f', latency batch 1, throughput batch {settings["batch"]}, train '
              f'batch {settings["train_batch"]}, {settings["threads"]} threads,'
              f' {settings["repeats"]} rounds',
-             f'while timing: other processes kept '
-             f'{load.get("other_busy_cpus")} CPUs busy; this process: '
-             f'{load.get("own_cpu_s")} s CPU of which '
-             f'{load.get("own_system_s")} s in the kernel, '
-             f'{load.get("minor_page_faults")} minor page faults', '',
+             LoadMonitor.text(load), '',
              f'{"model":8s} {"variant":18s} {"latency ms":>11s} '
              f'{"x TSM":>6s} {"clips/s":>8s} {"train ms":>9s} {"x TSM":>6s}']
     for r in result['models']:

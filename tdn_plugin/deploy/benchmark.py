@@ -200,9 +200,8 @@ def format_backends(result: dict) -> str:
             f'{r["latency_vs_tsm_torch"] or float("nan"):12.3f} '
             f'{r["latency_vs_own_torch"] or float("nan"):12.3f} '
             f'{r["throughput_clips_per_s"]:8.2f}')
-    load = result.get('load') or {}
-    lines += ['', f'while timing: other processes kept '
-              f'{load.get("other_busy_cpus")} CPUs busy']
+    from tdn_plugin.utils.timing import LoadMonitor
+    lines += ['', LoadMonitor.text(result.get('load') or {})]
     if result.get('warning'):
         lines.append(f'warning: {result["warning"]}')
     return '\n'.join(lines)

@@ -190,6 +190,15 @@ class LoadMonitor:
                     'figures are unreliable')
         return None
 
+    @staticmethod
+    def text(load: dict) -> str:
+        """One line of a :meth:`json` record, for a benchmark's printout."""
+        return (f'while timing: other processes kept '
+                f'{load.get("other_busy_cpus")} CPUs busy; this process: '
+                f'{load.get("own_cpu_s")} s CPU of which '
+                f'{load.get("own_system_s")} s in the kernel, '
+                f'{load.get("minor_page_faults")} minor page faults')
+
     def json(self) -> dict:
         return dict(
             other_busy_cpus=None if self.other_busy_cpus is None else round(

@@ -31,6 +31,7 @@ from typing import Callable, Optional, Tuple, TypeVar
 import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.utils.fusion import fuse_conv_bn_weights
 
 T = TypeVar('T')
 
@@ -82,20 +83,17 @@ def set_fast_inference(model: nn.Module, enabled: bool) -> int:
 def fold_conv_bn(conv: nn.Conv2d, bn: nn.Module,
                  gain: float = 1.0) -> Optional[Tuple[torch.Tensor,
                                                       torch.Tensor]]:
-    """Weight and bias of one conv computing ``gain * bn(conv(x))``, or None
-    where that is not the same function: a norm other than a BN, a BN that
-    normalises with batch statistics, or a conv with a bias of its own."""
+    """Weight and bias of one conv computing ``gain * bn(conv(x))`` (folded
+    by PyTorch's ``fuse_conv_bn_weights``), or None where that is not the
+    same function: a norm other than a BN, or a BN that normalises with
+    batch statistics."""
     if (not isinstance(bn, _BatchNorm) or bn.training
-            or not bn.track_running_stats or conv.bias is not None):
+            or not bn.track_running_stats):
         return None
-    scale = torch.rsqrt(bn.running_var + bn.eps)
-    if bn.affine:
-        scale = bn.weight * scale
-    bias = -bn.running_mean * scale
-    if bn.affine:
-        bias = bias + bn.bias
-    weight = conv.weight * (scale * gain).view(-1, 1, 1, 1)
-    return weight, bias * gain
+    weight, bias = fuse_conv_bn_weights(conv.weight, conv.bias,
+                                        bn.running_mean, bn.running_var,
+                                        bn.eps, bn.weight, bn.bias)
+    return weight.detach() * gain, bias.detach() * gain
 
 
 def pointwise_conv(x: torch.Tensor,
