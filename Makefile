@@ -2,6 +2,7 @@
 #   make demo        # creates .venv, installs, runs `tdn demo`
 #   make test        # creates .venv, installs, lints and runs every test
 #   make test-fast   # the same without the slow end-to-end tests
+#   make docs        # the docs site (MkDocs, strict: broken links fail) in site/
 # PYTHON=/path/to/python3.X picks the interpreter (default: the first of
 # python3, python3.13 ... python3.10 that is >= 3.10).
 # On a CUDA machine use TORCH=torch (or a CUDA wheel of your choice).
@@ -14,7 +15,7 @@ TORCH ?= torch==2.13.0
 MMCV ?= lite
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-fast lint check-python
+.PHONY: install demo test test-fast lint check-python docs
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "make: no python3 >= 3.10 found;" \
@@ -42,9 +43,17 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check tdn_plugin tests configs
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest -q tests
 
 test-fast: lint
 	$(BIN)/python -m pytest -q -m "not slow" tests
+
+$(BIN)/mkdocs: $(BIN)/tdn
+	$(BIN)/pip install -q -e ".[docs]"
+	touch $@
+
+docs: $(BIN)/mkdocs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean

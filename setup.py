@@ -1,9 +1,9 @@
 """tdn_plugin: TDN and GTDNet for MMAction2 1.x."""
 import os.path as osp
 import shutil
-import sys
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 here = osp.dirname(osp.abspath(__file__))
 version = {}
@@ -14,23 +14,29 @@ with open(osp.join(here, 'README.md'), encoding='utf-8') as f:
     long_description = f.read()
 
 
-def add_mim_extension() -> None:
-    """Put configs/ and model-index.yml inside the package (tdn_plugin/.mim)
-    when a wheel or sdist is built, as OpenMMLab packages do, so that a
-    non-editable install carries them (`tdn CMD configs/tdn/X.py`,
-    `tdn_plugin::tdn/X.py`, `mim search tdn_plugin`); an editable install
-    reads them from the checkout."""
-    if not any(c in sys.argv for c in ('bdist_wheel', 'sdist', 'build')):
-        return
-    mim = osp.join(here, 'tdn_plugin', '.mim')
-    target = osp.join(mim, 'configs')
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(osp.join(here, 'configs'), target,
-                    ignore=shutil.ignore_patterns('__pycache__'))
-    shutil.copy(osp.join(here, 'model-index.yml'), mim)
+class BuildPyWithConfigs(build_py):
+    """``build_py`` that also puts ``configs/`` and ``model-index.yml`` in
+    the *build* copy of the package (``tdn_plugin/.mim``), as OpenMMLab
+    packages ship them, so that a wheel carries them (``tdn CMD
+    configs/tdn/X.py`` from any folder, ``tdn_plugin::tdn/X.py``, ``mim
+    search tdn_plugin``).
 
+    Rules: the source tree is never written (an old copy there would shadow
+    later edits of ``configs/``); the copy is made afresh on every build, so
+    a config deleted from ``configs/`` leaves the next wheel too; an
+    editable install copies nothing and reads ``configs/`` of the checkout.
+    """
 
-add_mim_extension()
+    def run(self) -> None:
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        mim = osp.join(self.build_lib, 'tdn_plugin', '.mim')
+        shutil.rmtree(mim, ignore_errors=True)
+        shutil.copytree(osp.join(here, 'configs'), osp.join(mim, 'configs'),
+                        ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+        shutil.copy(osp.join(here, 'model-index.yml'), mim)
+
 
 setup(
     name='tdn_plugin',
@@ -41,10 +47,7 @@ setup(
     license='Apache-2.0',
     python_requires='>=3.10',
     packages=find_packages(include=['tdn_plugin', 'tdn_plugin.*']),
-    include_package_data=True,
-    package_data={
-        'tdn_plugin': ['.mim/configs/**/*', '.mim/model-index.yml']
-    },
+    cmdclass={'build_py': BuildPyWithConfigs},
     install_requires=[
         # torch first, CPU build on CPU machines (see README / Makefile)
         'torch>=1.13',
@@ -72,10 +75,12 @@ setup(
         # mmcv-lite is enough for 2D recognizers; a full mmcv works too
         'lite': ['mmcv-lite==2.1.0'],
         'full': ['mmcv>=2.0.0rc4,<2.2.0'],
-        'tests': ['pytest>=7', 'ruff'],
+        'tests': ['pytest>=7', 'ruff', 'import-linter>=2'],
         # tdn export / tdn infer --backend / tdn benchmark --backends
         # (the versions the tests ran with)
         'deploy': ['onnx>=1.23', 'onnxruntime>=1.32', 'openvino>=2026.4'],
+        # make docs: the site of README's guides (mkdocs.yml), strict
+        'docs': ['mkdocs==1.6.1', 'mkdocs-material>=9.5,<10'],
     },
     py_modules=['tdn_plugin_cli'],
     entry_points={'console_scripts': ['tdn=tdn_plugin_cli:main']},

@@ -19,8 +19,21 @@ from .version import __version__
 __all__ = ['__version__', 'register_all_modules']
 
 
-def register_all_modules() -> None:
-    """Register the plugin's modules into MMAction2's registries (once).
+def register_all_modules(init_default_scope: bool = False,
+                         default_scope: str = 'mmaction') -> None:
+    """Register the plugin's modules into MMAction2's registries (once);
+    the one registry set-up of every command, API and test.
+
+    ``init_default_scope=True`` also does what MMAction2's tools do before
+    they build anything: MMAction2's own modules registered, and
+    ``default_scope`` made the current scope (mmengine's
+    ``init_default_scope``), so that registries built by name find both.
+
+    Args:
+        init_default_scope (bool): Also register MMAction2's modules and
+            make ``default_scope`` current. Defaults to False.
+        default_scope (str): The scope, e.g. a config's ``default_scope``.
+            Defaults to ``'mmaction'``.
 
     Raises:
         MissingDependencyError: mmcv is not installed (one line naming what
@@ -30,10 +43,17 @@ def register_all_modules() -> None:
     require_mmcv()
     from . import compat
     compat.apply()
-    from . import engine, models  # noqa: F401  registration
-    from .datasets import skip_bad_videos, transforms  # noqa: F401
+    with compat.quiet_mmcv_lite():
+        from . import engine, models  # noqa: F401  registration
+        from .datasets import skip_bad_videos, transforms  # noqa: F401
+        if init_default_scope:
+            from mmaction.utils import register_all_modules as register
+            register(init_default_scope=False)
     from .utils.config_path import register_config_scope
     register_config_scope()
+    if init_default_scope:
+        from mmengine.registry import init_default_scope as init_scope
+        init_scope(default_scope)
 
 
 def _running_as_main() -> bool:

@@ -1,5 +1,5 @@
 """Fixes for the MMAction2 1.2.0 / mmengine 0.10.7 stack as it installs from
-PyPI today (see README, "Host framework").
+PyPI (see docs/host_fixes.md).
 
 The fixes are applied once, on ``import tdn_plugin``, and only where needed:
 
@@ -12,11 +12,22 @@ The fixes are applied once, on ``import tdn_plugin``, and only where needed:
   ``--launcher pytorch`` runs on CPU (gloo).
 * torch >= 2.6 loads checkpoints with ``weights_only=True``; mmengine 0.10.7
   does not pass the flag, so its own checkpoints (test, resume, load_from)
-  fail on ``HistoryBuffer``. We allow-list exactly the globals that mmengine
-  checkpoints contain. ``weights_only`` is never switched off: a checkpoint
-  that pickles anything else is still refused, and its code never runs.
+  fail on ``HistoryBuffer``. mmengine's checkpoint loaders
+  (``CheckpointLoader``'s schemes, which every Runner load goes through)
+  are wrapped so that, during their call only, exactly the globals that
+  mmengine checkpoints contain are allow-listed
+  (``torch.serialization.safe_globals``); any other ``torch.load`` in the
+  process is left as torch made it. ``weights_only`` is never switched
+  off: a checkpoint that pickles anything else is still refused, and its
+  code never runs. A file that is not a checkpoint at all is reported
+  with torch's reason.
+
+Nothing else of the process changes: no warning filter, no global
+allow-list. :func:`quiet_mmcv_lite` hides mmcv-lite's import warning only
+around the plugin's own imports.
 """
 import collections
+import contextlib
 import functools
 import importlib.util
 import os.path as osp
@@ -25,9 +36,12 @@ import re
 import sys
 import types
 import warnings
+from typing import Iterator
 
-import numpy as np
 import torch
+
+from tdn_plugin.utils.errors import UserError, one_line
+from tdn_plugin.utils.safe_pickle import numpy_globals
 
 _DRN_MODULE = 'mmaction.models.localizers.drn'
 _applied = False
@@ -91,76 +105,100 @@ def mmengine_checkpoint_globals() -> list:
     """The non-tensor globals that mmengine / MMAction2 checkpoints pickle.
 
     ``HistoryBuffer`` (the message hub's log scalars) and what it holds:
-    numpy arrays, scalars and dtypes, plus ``collections`` containers. The
-    numpy reconstructors are listed under both their numpy 1 (``numpy.core``)
-    and numpy 2 (``numpy._core``) names, so checkpoints written with either
-    load.
+    numpy arrays, scalars and dtypes
+    (:func:`tdn_plugin.utils.safe_pickle.numpy_globals`, numpy 1 and 2
+    names), plus ``collections`` containers.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
-
-    reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]
-    scalar = np.float64(0).__reduce__()[0]
-    entries = [
+    return [
         HistoryBuffer,
         (history_buffer_method, 'builtins.getattr'),
-        np.ndarray,
-        np.dtype,
         collections.OrderedDict,
         collections.Counter,
         collections.defaultdict,
-    ]
-    for obj in (reconstruct, scalar):
-        entries.append(obj)
-        for prefix in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-            entries.append((obj, f'{prefix}.{obj.__name__}'))
-    # numpy >= 1.25 pickles dtypes as instances of numpy.dtypes.*DType
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is not None:
-        for name in dir(dtypes):
-            cls = getattr(dtypes, name)
-            if isinstance(cls, type) and issubclass(cls, np.dtype):
-                entries.append(cls)
-    return entries
+    ] + [(obj, f'{module}.{name}')
+         for (module, name), obj in numpy_globals().items()]
 
 
-def _allow_mmengine_checkpoints() -> None:
-    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
-    if add_safe_globals is None:  # torch < 2.4 has no weights-only default
+@contextlib.contextmanager
+def mmengine_checkpoint_globals_allowed() -> Iterator[None]:
+    """Allow-list :func:`mmengine_checkpoint_globals` for the loads inside
+    the block only (torch's ``safe_globals``; trap 17: ``add_safe_globals``
+    would be process-wide). Entries someone else allowed before are left
+    to them, so leaving the block takes away only what it added.
+    """
+    serialization = torch.serialization
+    if not hasattr(serialization, 'safe_globals'):  # torch < 2.5
+        yield
         return
-    add_safe_globals(mmengine_checkpoint_globals())
+    present = serialization.get_safe_globals()
+    added = [g for g in mmengine_checkpoint_globals() if g not in present]
+    with serialization.safe_globals(added):
+        yield
 
 
-class CheckpointRefusedError(pickle.UnpicklingError):
+class CheckpointRefusedError(UserError, pickle.UnpicklingError):
     """A checkpoint pickles code or objects that are not plain data."""
 
 
-def _refuse_clearly(load):
-    """Wrap an mmengine checkpoint loader so that a refused checkpoint is
-    reported as such, instead of torch's advice to turn safety off."""
+class CheckpointReadError(UserError, pickle.UnpicklingError):
+    """A file that torch cannot read as a checkpoint at all."""
+
+
+def _torch_reason(error: BaseException) -> str:
+    """What torch says is wrong with a file, on one line."""
+    found = re.search(r'WeightsUnpickler error:\s*(\S.*)', str(error))
+    if found:
+        return found.group(1).strip()
+    if isinstance(error, (pickle.UnpicklingError, RuntimeError)):
+        return one_line(error)
+    text = str(error).strip()
+    return f'{type(error).__name__}: {text}' if text else \
+        type(error).__name__
+
+
+def _is_unreadable(error: BaseException) -> bool:
+    """What ``torch.load`` raises for a file that is no checkpoint:
+    unpickling errors, an empty or cut file, a broken zip archive."""
+    return isinstance(error, (pickle.UnpicklingError, EOFError, KeyError)) \
+        or (isinstance(error, RuntimeError)
+            and 'PytorchStreamReader' in str(error))
+
+
+def _load_safely(load):
+    """Wrap an mmengine checkpoint loader: mmengine's globals allowed
+    during the call; a refused checkpoint or an unreadable file reported
+    as such, instead of torch's advice to turn safety off."""
 
     @functools.wraps(load)
     def wrapped(filename, map_location=None, *args, **kwargs):
         try:
-            return load(filename, map_location, *args, **kwargs)
-        except pickle.UnpicklingError as err:
-            if isinstance(err, CheckpointRefusedError):
+            with mmengine_checkpoint_globals_allowed():
+                return load(filename, map_location, *args, **kwargs)
+        except (CheckpointRefusedError, CheckpointReadError):
+            raise
+        except Exception as err:  # noqa: BLE001  sorted below
+            if not _is_unreadable(err):
                 raise
             found = re.search(r'GLOBAL (\S+)', str(err))
-            what = found.group(1) if found else 'an object that is not data'
+            if found is None:
+                raise CheckpointReadError(
+                    f'cannot read {filename!r} as a torch checkpoint: '
+                    f'{_torch_reason(err)}') from err
             raise CheckpointRefusedError(
                 f'Refusing to load checkpoint {filename!r}: it pickles '
-                f'{what}, which is not tensor data nor anything an mmengine '
-                'checkpoint contains. Loading it could run arbitrary code, '
-                'so it was not loaded.') from None
+                f'{found.group(1)}, which is not tensor data nor anything an '
+                'mmengine checkpoint contains. Loading it could run '
+                'arbitrary code, so it was not loaded.') from None
 
     return wrapped
 
 
-def _clear_refusal_messages() -> None:
+def _wrap_checkpoint_loaders() -> None:
     from mmengine.runner.checkpoint import CheckpointLoader
     for prefix, load in list(CheckpointLoader._schemes.items()):
         if not getattr(load, '__wrapped__', None):
-            CheckpointLoader._schemes[prefix] = _refuse_clearly(load)
+            CheckpointLoader._schemes[prefix] = _load_safely(load)
 
 
 def _without_cuda_set_device(init):
@@ -189,16 +227,23 @@ def _cpu_distributed_launch() -> None:
             setattr(utils, name, _without_cuda_set_device(init))
 
 
+@contextlib.contextmanager
+def quiet_mmcv_lite() -> Iterator[None]:
+    """Hide, inside the block only, the warning mmcv-lite gives on import
+    (it has no ``mmcv.ops``; 2D recognizers do not need them)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            'ignore',
+            message='Fail to import ``MultiScaleDeformableAttention``')
+        yield
+
+
 def apply() -> None:
     """Apply the fixes once; later calls do nothing."""
     global _applied
     if _applied:
         return
-    # mmcv-lite has no mmcv.ops; 2D recognizers do not need them
-    warnings.filterwarnings(
-        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     _missing_drn_placeholder()
-    _allow_mmengine_checkpoints()
-    _clear_refusal_messages()
+    _wrap_checkpoint_loaders()
     _cpu_distributed_launch()
     _applied = True

@@ -4,27 +4,17 @@ import os
 import os.path as osp
 import textwrap
 
-import cv2
 import numpy as np
 import pytest
 
 import tdn_plugin  # noqa: F401  (first: repairs the PyPI mmaction2 stack)
+from tdn_plugin.utils.video_io import write_video
 
 # One thread per process: the suite runs on 2 cores, and its subprocesses
 # (torchrun, MMAction2's tools) would otherwise oversubscribe them.
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 os.environ.setdefault('MKL_NUM_THREADS', '1')
 __import__("torch").set_num_threads(1)
-
-
-def write_video(path: str, frames: np.ndarray, fps: int = 12) -> None:
-    """Write (T, H, W, 3) uint8 RGB frames as an mp4 decord can read."""
-    h, w = frames.shape[1:3]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (w, h))
-    for frame in frames:
-        writer.write(np.ascontiguousarray(frame[..., ::-1]))
-    writer.release()
 
 
 def moving_square(num_frames: int, size: int, direction: int,

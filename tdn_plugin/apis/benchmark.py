@@ -1,31 +1,31 @@
-"""Side-by-side speed of TDN, GTDNet and MMAction2's TSM and TSN.
+"""Side-by-side speed of TDN, GTDNet and MMAction2's TSM and TSN: PyTorch
+eager and, as an option, the deployment backends (ONNX Runtime, OpenVINO;
+float32 and int8).
 
 Every figure is measured in one process by the shared timer
-(:func:`tdn_plugin.utils.timing.time_side_by_side`: the models take turns
+(:func:`tdn_plugin.utils.timing.time_side_by_side`: the tasks take turns
 in a shuffled order each round, so a noisy machine slows them alike) and
-reported as min / median / max and as a ratio to TSM measured in the same
-run. Inference runs eager under ``torch.inference_mode`` on one input
-tensor per model made once (not a fresh one per call). Where the kernel
-time of a CPU run comes from is measured too: this process's system time
-and minor page faults while timing. Measured on this project's 2-core
-machine (TDN-R50, 224, batch 1, 8 calls): a fresh input per call under
-``no_grad`` made 920k minor faults, the reused input under
-``inference_mode`` 600k; the rest is glibc's malloc giving large
-activation buffers back to the kernel after each forward (with
-``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` raised in the
-environment: 165k faults, system time 1.5 s -> 0.1 s). That is a choice of
-the user's environment (or an allocator such as jemalloc), not one this
-library makes for them.
+reported as min / median / max, as a ratio to TSM measured in the same run
+and round by round against it. Eager inference times each model's
+inference form (:func:`tdn_plugin.models.fuse_for_inference`, TSM's as
+well) with :func:`tdn_plugin.utils.timing.inference_task`; a training step
+is the model as built, in train mode, one SGD step. The graphs of the
+backends are exported from the model as built. Weights are random (speed
+only); the int8 graphs of this benchmark are calibrated on random clips,
+so their accuracy is not what this measures (see :func:`int8_top1_change`).
 """
 import os
+import os.path as osp
 import statistics
 import tempfile
 from typing import Callable, Dict, List, Optional, Sequence
 
+import numpy as np
 import torch
 
 SEGMENTS = 8
 NUM_CLASSES = 174
+BACKENDS = ('torch', 'onnxruntime', 'openvino')
 
 
 def _head(**kwargs) -> dict:
@@ -60,116 +60,282 @@ MODELS = {
 
 def frames_per_view(model: torch.nn.Module) -> int:
     """T x F frames; TSN's plain ResNet reads the T = 8 frames."""
-    from tdn_plugin.utils.complexity import frames_per_view as frames
+    from tdn_plugin.utils.views import frames_per_view as frames
     return frames(model, default=SEGMENTS)
 
 
 def build(name: str) -> torch.nn.Module:
+    """The model ``name`` of :data:`MODELS` (construction weights)."""
     from mmaction.registry import MODELS as REGISTRY
-    from mmaction.utils import register_all_modules
 
-    import tdn_plugin  # noqa: F401
-    register_all_modules(init_default_scope=True)
-    return REGISTRY.build(MODELS[name])  # construction init: timing only
-
-
-def interleaved(tasks: Dict[str, Callable[[], None]], repeats: int,
-                warmup: int, device: str) -> Dict[str, dict]:
-    """min / median / max ms of each task, timed side by side."""
-    from tdn_plugin.utils.timing import time_side_by_side
-    timings = time_side_by_side(tasks, repeats, warmup, device=device)
-    return {name: t.json() for name, t in timings.items()}
+    import tdn_plugin
+    tdn_plugin.register_all_modules(init_default_scope=True)
+    return REGISTRY.build(MODELS[name])
 
 
-def model_tasks(models: Dict[str, torch.nn.Module], batch: int, size: int,
-                device: str, train: bool, amp: bool = False,
-                channels_last: bool = False) -> Dict[str, Callable]:
-    """One inference forward (or training step) per call, for each model."""
-    tasks = {}
-    for name, model in models.items():
-        frames = frames_per_view(model)
-        x = torch.randn(batch * frames, 3, size, size, device=device)
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        x = x.view(batch, frames, 3, size, size)
-        labels = torch.randint(0, NUM_CLASSES, (batch, ), device=device)
-        optimizer = torch.optim.SGD(model.parameters(), lr=1e-4,
-                                    momentum=0.9) if train else None
+def _train_task(model: torch.nn.Module, x: torch.Tensor, device: str,
+                amp: bool) -> Callable[[], None]:
+    """One SGD step of ``model`` (train mode) on ``x``."""
+    labels = torch.randint(0, NUM_CLASSES, (x.shape[0], ), device=device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
+    dtype = torch.float16 if device == 'cuda' else torch.bfloat16
 
-        def step(model=model, x=x, labels=labels, optimizer=optimizer):
-            with torch.autocast(device, enabled=amp,
-                                dtype=torch.float16 if device == 'cuda'
-                                else torch.bfloat16):
-                if optimizer is None:
-                    with torch.inference_mode():
-                        model.extract_feat(x, stage='head', test_mode=True)
-                    return
-                scores, _ = model.extract_feat(x, stage='head')
-                loss = torch.nn.functional.cross_entropy(
-                    scores.float(), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+    def step() -> None:
+        with torch.autocast(device, enabled=amp, dtype=dtype):
+            scores, _ = model.extract_feat(x, stage='head')
+            loss = torch.nn.functional.cross_entropy(scores.float(), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
 
-        tasks[name] = step
+    return step
+
+
+def _input(model: torch.nn.Module, batch: int, size: int, device: str,
+           channels_last: bool = False) -> torch.Tensor:
+    frames = frames_per_view(model)
+    x = torch.randn(batch * frames, 3, size, size, device=device)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    return x.view(batch, frames, 3, size, size)
+
+
+def _eager_tasks(names: Sequence[str], variant: str, size: int, batch: int,
+                 train_batch: int,
+                 device: str) -> Dict[str, Dict[str, Callable]]:
+    """kind ('latency', 'throughput', 'train') -> task key -> task, for
+    one eager variant (fp32, amp, channels_last, amp+channels_last) of
+    freshly built models."""
+    from tdn_plugin.models import fuse_for_inference
+    from tdn_plugin.utils.timing import inference_task
+    amp, channels_last = 'amp' in variant, 'channels_last' in variant
+    memory_format = torch.channels_last if channels_last else \
+        torch.contiguous_format
+    tasks = dict(latency={}, throughput={}, train={})
+    for name in names:
+        model = build(name).to(device, memory_format=memory_format)
+        key = f'{name}/torch' + ('' if variant == 'fp32' else f'-{variant}')
+        fused = fuse_for_inference(model)
+        for kind, clips in (('latency', 1), ('throughput', batch)):
+            task = inference_task(
+                fused, _input(model, clips, size, device, channels_last))
+            tasks[kind][key] = _autocast(task, device, amp)
+        tasks['train'][key] = _train_task(
+            model.train(), _input(model, train_batch, size, device,
+                                  channels_last), device, amp)
     return tasks
 
 
-def benchmark_models(names: Sequence[str], device: str = 'cpu',
-                     size: int = 224, batch: int = 8, train_batch: int = 2,
-                     repeats: int = 5, warmup: int = 1,
-                     variants: Sequence[str] = ('fp32', )) -> List[dict]:
-    """Latency (batch 1), throughput (``batch``) and training step time
-    (``train_batch``) of each model, for each variant (fp32, amp,
-    channels_last, amp+channels_last)."""
-    from tdn_plugin.utils.timing import paired_ratios
+def _autocast(task: Callable[[], None], device: str,
+              amp: bool) -> Callable[[], None]:
+    if not amp:
+        return task
+    dtype = torch.float16 if device == 'cuda' else torch.bfloat16
+
+    def run() -> None:
+        with torch.autocast(device, dtype=dtype):
+            task()
+
+    return run
+
+
+def _graph_tasks(name: str, model: torch.nn.Module, size: int, batch: int,
+                 backends: Sequence[str], int8: bool, calib_clips: int,
+                 threads: int, folder: str) -> Dict[str, Dict[str, Callable]]:
+    """kind -> task key -> task of one model's graphs on the runtimes
+    ('onnxruntime', 'openvino', each also '-int8'); a call's clips are the
+    graph's views of one input (the same work as a batch)."""
+    from tdn_plugin.deploy.graph import export_onnx
+    from tdn_plugin.deploy.quantize import quantize_int8
+    from tdn_plugin.deploy.runtimes import OnnxRuntimeModel, OpenVinoModel
+    frames = frames_per_view(model)
+    onnx_path = osp.join(folder, f'{name}.onnx')
+    export_onnx(model.eval(), torch.randn(frames, 3, size, size), onnx_path)
+    paths = {'': onnx_path}
+    rng = np.random.default_rng(0)
+    if int8:
+        paths['-int8'] = quantize_int8(
+            onnx_path, osp.join(folder, f'{name}.int8.onnx'),
+            (rng.standard_normal((frames, 3, size, size), dtype=np.float32)
+             for _ in range(calib_clips)))
+    inputs = {kind: rng.standard_normal((clips * frames, 3, size, size),
+                                        dtype=np.float32)
+              for kind, clips in (('latency', 1), ('throughput', batch))}
+    tasks = dict(latency={}, throughput={})
+    for suffix, path in paths.items():
+        runtimes = {}
+        if 'onnxruntime' in backends:
+            runtimes['onnxruntime'] = OnnxRuntimeModel(path, threads)
+        if 'openvino' in backends:
+            runtimes['openvino'] = OpenVinoModel(path, threads)
+        for backend, runtime in runtimes.items():
+            for kind, x in inputs.items():
+                tasks[kind][f'{name}/{backend}{suffix}'] = (
+                    lambda r=runtime, x=x: r(x))
+    return tasks
+
+
+def _rows(timed: Dict[str, dict], batch: int, train_batch: int,
+          frames: Dict[str, int]) -> List[dict]:
+    """One row per task key, with its ratios to TSM (same backend and
+    variant, by medians and round by round, wall and CPU time; and to
+    eager fp32 TSM) and to its own eager fp32 model."""
     rows = []
-    for variant in variants:
-        amp = 'amp' in variant
-        channels_last = 'channels_last' in variant
-        models = {}
-        for name in names:
-            model = build(name).to(device)
-            if channels_last:
-                model = model.to(memory_format=torch.channels_last)
-            models[name] = model
-        measured = {}
-        for kind, bs, train in (('latency', 1, False),
-                                ('throughput', batch, False),
-                                ('train', train_batch, True)):
-            for m in models.values():
-                m.train(train)
-            tasks = model_tasks(models, bs, size, device, train, amp,
-                                channels_last)
-            measured[kind] = interleaved(tasks, repeats, warmup, device)
-        for name, model in models.items():
-            latency = measured['latency'][name]
-            rows.append(dict(
-                model=name,
-                variant=variant,
-                frames_per_view=frames_per_view(model),
-                latency_ms=latency['median_ms'],
-                latency_min_ms=latency['min_ms'],
-                latency_max_ms=latency['max_ms'],
-                latency_rounds_ms=latency['rounds_ms'],
-                throughput_clips_per_s=batch / measured['throughput'][name][
-                    'median_ms'] * 1000,
-                train_step_ms=measured['train'][name]['median_ms'],
-                train_batch=train_batch,
-                batch=batch))
-        del models
-    for row in rows:
-        peer = next((r for r in rows if r['model'] == 'tsm'
-                     and r['variant'] == row['variant']), None)
-        if peer is not None:
-            row['latency_vs_tsm'] = row['latency_ms'] / peer['latency_ms']
-            pairs = paired_ratios(row['latency_rounds_ms'],
-                                  peer['latency_rounds_ms'])
-            row['latency_vs_tsm_rounds'] = dict(
-                median=statistics.median(pairs), min=min(pairs),
-                max=max(pairs))
-            row['train_vs_tsm'] = row['train_step_ms'] / peer['train_step_ms']
+    for key, latency in timed['latency'].items():
+        name, backend = key.split('/')
+        row = dict(model=name, backend=backend, frames_per_view=frames[name],
+                   latency_ms=latency.median_ms,
+                   latency_min_ms=latency.min_ms,
+                   latency_max_ms=latency.max_ms,
+                   latency_rounds_ms=latency.json()['rounds_ms'],
+                   throughput_clips_per_s=batch * 1000 /
+                   timed['throughput'][key].median_ms, batch=batch)
+        peers = dict(latency_vs_tsm_torch='tsm/torch',
+                     latency_vs_own_torch=f'{name}/torch')
+        for field, peer_key in peers.items():
+            peer = timed['latency'].get(peer_key)
+            if peer is not None:
+                row[field] = latency.median_ms / peer.median_ms
+        train = timed['train'].get(key)
+        if train is not None:
+            row.update(train_step_ms=train.median_ms, train_batch=train_batch,
+                       train_rounds_ms=train.json()['rounds_ms'])
+        for kind, timing in (('latency', latency), ('train', train)):
+            peer = timed[kind].get(f'tsm/{backend}')
+            if timing is not None and peer is not None:
+                row.update(_against(kind, timing, peer))
+        rows.append(row)
     return rows
+
+
+def _against(kind: str, timing, peer) -> dict:
+    """``kind``'s ratios to the peer: of the medians, round by round, and
+    of the CPU time round by round."""
+    from tdn_plugin.utils.timing import paired_ratios
+    ratio = 'train_vs_tsm' if kind == 'train' else 'latency_vs_tsm'
+    found = {ratio: timing.median_ms / peer.median_ms,
+             f'{kind}_vs_tsm_rounds': _spread(
+                 paired_ratios(timing.seconds, peer.seconds)),
+             f'{kind}_cpu_ms': timing.cpu_median_ms}
+    if timing.cpu_seconds and peer.cpu_seconds:
+        found[f'{kind}_cpu_vs_tsm_rounds'] = _spread(
+            paired_ratios(timing.cpu_seconds, peer.cpu_seconds))
+    return found
+
+
+def _spread(values: Sequence[float]) -> dict:
+    return dict(median=statistics.median(values), min=min(values),
+                max=max(values))
+
+
+def benchmark_models(names: Sequence[str],
+                     device: str = 'cpu',
+                     backends: Sequence[str] = ('torch', ),
+                     variants: Sequence[str] = ('fp32', ),
+                     size: int = 224,
+                     batch: int = 8,
+                     train_batch: int = 2,
+                     repeats: int = 5,
+                     warmup: int = 1,
+                     train: bool = True,
+                     int8: bool = False,
+                     calib_clips: int = 2,
+                     folder: Optional[str] = None) -> dict:
+    """Latency (batch 1), throughput (``batch`` clips a call) and, eager,
+    the training step (``train_batch``) of each model on each backend, all
+    side by side in one run, with how busy the machine was.
+
+    Args:
+        names (Sequence[str]): Names in :data:`MODELS`; 'tsm' is the
+            reference of the ratios.
+        device (str): 'cpu' or 'cuda' (eager only). Defaults to 'cpu'.
+        backends (Sequence[str]): Of :data:`BACKENDS`. Defaults to
+            ('torch', ).
+        variants (Sequence[str]): Eager variants: fp32, amp,
+            channels_last, amp+channels_last. Defaults to ('fp32', ).
+        size (int): Input size. Defaults to 224.
+        batch (int): Clips per throughput call. Defaults to 8.
+        train_batch (int): Clips per training step. Defaults to 2.
+        repeats (int): Timed rounds. Defaults to 5.
+        warmup (int): Untimed rounds first. Defaults to 1.
+        train (bool): Time the training step too. Defaults to True.
+        int8 (bool): Also the int8 graphs (ONNX Runtime static QDQ) on the
+            runtimes. Defaults to False.
+        calib_clips (int): Random clips calibrating the int8 graphs.
+            Defaults to 2.
+        folder (str, optional): Keep the graphs here; default: a temporary
+            folder.
+
+    Returns:
+        dict: ``rows`` (model, backend, latency_ms, latency_vs_tsm,
+        latency_vs_tsm_rounds, throughput_clips_per_s, train_step_ms,
+        train_vs_tsm ...), ``load``, ``warning``.
+    """
+    from tdn_plugin.utils.timing import LoadMonitor, time_side_by_side
+    tasks = dict(latency={}, throughput={}, train={})
+    frames = {}
+    with tempfile.TemporaryDirectory() as temporary:
+        for variant in (variants if 'torch' in backends else ()):
+            for kind, found in _eager_tasks(names, variant, size, batch,
+                                            train_batch, device).items():
+                tasks[kind].update(found)
+        for name in names:
+            model = build(name)
+            frames[name] = frames_per_view(model)
+            if set(backends) - {'torch'}:
+                for kind, found in _graph_tasks(
+                        name, model, size, batch, backends, int8,
+                        calib_clips, torch.get_num_threads(),
+                        folder or temporary).items():
+                    tasks[kind].update(found)
+        if not train:
+            tasks['train'] = {}
+        with LoadMonitor() as load:
+            timed = {kind: time_side_by_side(found, repeats, warmup,
+                                             device=device)
+                     for kind, found in tasks.items()}
+    return dict(rows=_rows(timed, batch, train_batch, frames),
+                load=load.json(), warning=load.warning())
+
+
+def int8_top1_change(config_path: str, checkpoint: str,
+                     calib_clips: int = 64, eval_clips: int = 1000,
+                     log: Callable[[str], None] = print) -> dict:
+    """Top-1 of a trained model's float32 and int8 graphs on its config's
+    val list (the int8 graph calibrated on ``calib_clips`` val clips, as
+    ``tdn export --int8`` does).
+
+    Args:
+        config_path (str): The config (its val list must be there).
+        checkpoint (str): Its trained weights.
+        calib_clips (int): Calibration clips. Defaults to 64.
+        eval_clips (int): Val clips evaluated (spread over the list).
+            Defaults to 1000.
+        log (Callable): Progress lines. Defaults to print.
+
+    Returns:
+        dict: ``fp32``, ``int8`` (and ``int8_openvino``) top-1 in percent,
+        ``clips``, ``change`` (int8 - fp32, points).
+    """
+    from mmengine.config import Config
+
+    import tdn_plugin
+    from tdn_plugin.deploy.export import export_config
+    from tdn_plugin.utils.config_path import resolve_config
+    tdn_plugin.register_all_modules()
+    cfg = Config.fromfile(resolve_config(config_path))
+    with tempfile.TemporaryDirectory() as folder:
+        report = export_config(
+            config_path, cfg, checkpoint, osp.join(folder, 'model.onnx'),
+            openvino=True, int8=True, calib_clips=calib_clips,
+            eval_clips=eval_clips, log=log)
+    top1 = report.get('top1')
+    if top1 is None:
+        raise ValueError(f'{config_path}: no val or test list here to measure '
+                         'top-1')
+    top1['change'] = top1['int8'] - top1['fp32']
+    top1['change_openvino'] = top1['int8_openvino'] - top1['fp32']
+    return top1
 
 
 PIPELINES = {
@@ -208,11 +374,12 @@ def benchmark_pipelines(videos: Sequence[str], repeats: int = 3) -> List[dict]:
     """Clips per second of TDN's and TSN's train pipelines on the same
     video files (decode included)."""
     from mmaction.registry import TRANSFORMS
-    from mmaction.utils import register_all_modules
     from mmcv.transforms import Compose
 
-    import tdn_plugin  # noqa: F401
-    register_all_modules(init_default_scope=True)
+    import tdn_plugin
+    from tdn_plugin.utils.timing import time_side_by_side
+    from tdn_plugin.utils.views import sampler_frames_per_view
+    tdn_plugin.register_all_modules(init_default_scope=True)
     pipelines = {
         name: Compose([TRANSFORMS.build(dict(type='DecordInit')),
                        TRANSFORMS.build(sampler)] +
@@ -224,12 +391,11 @@ def benchmark_pipelines(videos: Sequence[str], repeats: int = 3) -> List[dict]:
         for video in videos:
             pipeline(dict(filename=video, start_index=0, modality='RGB'))
 
-    from tdn_plugin.utils.checks import sampler_frames_per_view
-    timed = interleaved({n: (lambda p=p: run(p))
-                         for n, p in pipelines.items()}, repeats, 1, 'cpu')
+    timed = time_side_by_side({n: (lambda p=p: run(p))
+                               for n, p in pipelines.items()}, repeats, 1)
     rows = []
     for name, t in timed.items():
-        s = t['median_ms'] / 1000
+        s = t.median_ms / 1000
         rows.append(dict(pipeline=name,
                          frames_per_clip=sampler_frames_per_view(
                              SAMPLERS[name]),
@@ -242,80 +408,109 @@ def benchmark_pipelines(videos: Sequence[str], repeats: int = 3) -> List[dict]:
 
 
 def run_benchmark(names: Sequence[str], device: str = 'cpu',
-                  size: int = 224, batch: int = 8, train_batch: int = 2,
-                  repeats: int = 5, variants: Optional[Sequence[str]] = None,
+                  backends: Sequence[str] = ('torch', ),
+                  variants: Optional[Sequence[str]] = None,
                   pipeline_videos: int = 16, video_size: int = 256,
-                  video_frames: Sequence[int] = (48, 96)) -> dict:
-    """Models (and data pipelines) side by side; with the machine, the
-    package versions, what was timed and the load while timing."""
-    from tdn_plugin.utils.timing import (
-        PAUSE_S,
-        LoadMonitor,
-        machine_info,
-        package_versions,
-    )
+                  video_frames: Sequence[int] = (48, 96),
+                  **kwargs) -> dict:
+    """:func:`benchmark_models` (and the data pipelines), with the machine,
+    the package versions and what was timed.
+
+    Args:
+        names (Sequence[str]): Names in :data:`MODELS`.
+        device (str): 'cpu' or 'cuda'. Defaults to 'cpu'.
+        backends (Sequence[str]): Of :data:`BACKENDS`. Defaults to
+            ('torch', ).
+        variants (Sequence[str], optional): Eager variants; default fp32 on
+            CPU, all four on CUDA.
+        pipeline_videos (int): Toy videos for the pipeline benchmark (0:
+            skip it). Defaults to 16.
+        video_size (int): Their size. Defaults to 256.
+        video_frames (Sequence[int]): Their frame-count range. Defaults to
+            (48, 96).
+        **kwargs: ``size``, ``batch``, ``train_batch``, ``repeats``,
+            ``train``, ``int8``, ``calib_clips``, ``folder`` of
+            :func:`benchmark_models`.
+
+    Returns:
+        dict: ``machine``, ``settings``, ``rows``, ``load``, ``warning``
+        (and ``pipelines``).
+    """
+    from tdn_plugin.utils.timing import PAUSE_S, machine_info, package_versions
     if variants is None:
         variants = ('fp32', ) if device == 'cpu' else (
             'fp32', 'amp', 'channels_last', 'amp+channels_last')
-    result = dict(machine=dict(machine_info(device),
-                               **package_versions()),
-                  settings=dict(size=size, segments=SEGMENTS, batch=batch,
-                                train_batch=train_batch, repeats=repeats,
-                                threads=torch.get_num_threads(),
-                                mode='eager; inference: inference_mode, '
-                                'train: SGD step',
-                                timed='backbone + head on one input tensor '
-                                'per model made once; min/median/max over '
-                                'rounds, models in a shuffled order each '
-                                f'round, each after an untimed {PAUSE_S} s '
-                                'pause'))
-    with LoadMonitor() as load:
-        result['models'] = benchmark_models(names, device, size, batch,
-                                            train_batch, repeats, 1,
-                                            variants)
-    result['load'] = load.json()
-    result['warning'] = load.warning()
+    kwargs.setdefault('train', 'torch' in backends)
+    result = benchmark_models(names, device, backends, variants, **kwargs)
+    settings = dict(size=kwargs.get('size', 224), segments=SEGMENTS,
+                    batch=kwargs.get('batch', 8),
+                    train_batch=kwargs.get('train_batch', 2),
+                    repeats=kwargs.get('repeats', 5),
+                    threads=torch.get_num_threads(), backends=list(backends),
+                    int8=kwargs.get('int8', False))
+    settings.update(
+        mode='eager inference: the fuse_for_inference form under '
+        'inference_mode; train: the model as built, one SGD step; '
+        'graphs: exported from the model as built',
+        timed='backbone + head on one input per task made once; '
+        'min/median/max over rounds, tasks in a shuffled order each round, '
+        f'each after an untimed {PAUSE_S} s pause')
+    result = dict(machine=dict(machine_info(device), **package_versions()),
+                  settings=settings, **result)
     if pipeline_videos:
         with tempfile.TemporaryDirectory() as tmp:
             videos = make_videos(tmp, pipeline_videos, video_size,
                                  video_frames)
-            result['pipelines'] = benchmark_pipelines(videos, repeats)
-            result['settings'].update(video_size=video_size,
-                                      video_frames=list(video_frames),
-                                      pipeline_videos=len(videos))
+            result['pipelines'] = benchmark_pipelines(
+                videos, settings['repeats'])
+            settings.update(video_size=video_size,
+                            video_frames=list(video_frames),
+                            pipeline_videos=len(videos))
     return result
 
 
-def _paired_text(row: dict) -> str:
-    pairs = row.get('latency_vs_tsm_rounds')
-    if not pairs or row['model'] == 'tsm':
-        return ''
-    return (f'; x TSM round by round: median {pairs["median"]:.3f}, min '
-            f'{pairs["min"]:.3f}, max {pairs["max"]:.3f}')
+def _ratio(row: dict, key: str) -> str:
+    value = row.get(key)
+    return f'{value:6.3f}' if value is not None else f'{"-":>6s}'
+
+
+def _round_by_round(row: dict) -> str:
+    parts = []
+    for kind in ('latency', 'train', 'latency_cpu', 'train_cpu'):
+        pairs = row.get(f'{kind}_vs_tsm_rounds')
+        if pairs and row['model'] != 'tsm':
+            parts.append(f'{kind.replace("_", " ")} x TSM round by round: '
+                         f'median {pairs["median"]:.3f}, min '
+                         f'{pairs["min"]:.3f}, max {pairs["max"]:.3f}')
+    return f'\n{"":8s}{"; ".join(parts)}' if parts else ''
 
 
 def format_result(result: dict) -> str:
-    """The benchmark as text: what was timed, the tables, the load."""
+    """The benchmark as text: the machine (CPU capability, oneDNN's ISA),
+    what was timed, the table, the load."""
     from tdn_plugin.utils.timing import LoadMonitor
-    settings = result['settings']
-    load = result.get('load') or {}
-    lines = [f'machine: {result["machine"]}',
+    settings, machine = result['settings'], result['machine']
+    lines = [f'machine: {machine}',
+             f'CPU capability: {machine.get("cpu_capability")}; oneDNN ISA: '
+             f'{machine.get("onednn_isa")}',
              f'timed: {settings["timed"]}; {settings["mode"]}; input '
              f'{settings["size"]}x{settings["size"]}, T={settings["segments"]}'
              f', latency batch 1, throughput batch {settings["batch"]}, train '
-             f'batch {settings["train_batch"]}, {settings["threads"]} threads,'
-             f' {settings["repeats"]} rounds',
-             LoadMonitor.text(load), '',
-             f'{"model":8s} {"variant":18s} {"latency ms":>11s} '
-             f'{"x TSM":>6s} {"clips/s":>8s} {"train ms":>9s} {"x TSM":>6s}']
-    for r in result['models']:
+             f'batch {settings["train_batch"]}, threads: '
+             f'{settings["threads"]}, {settings["repeats"]} rounds',
+             LoadMonitor.text(result.get('load') or {}), '',
+             f'{"model":7s} {"backend":26s} {"latency ms":>10s} '
+             f'{"x TSM":>6s} {"x TSM torch":>11s} {"clips/s":>8s} '
+             f'{"train ms":>9s} {"x TSM":>6s}']
+    for r in result['rows']:
+        train = r.get('train_step_ms')
         lines.append(
-            f'{r["model"]:8s} {r["variant"]:18s} {r["latency_ms"]:11.1f} '
-            f'{r.get("latency_vs_tsm", float("nan")):6.3f} '
-            f'{r["throughput_clips_per_s"]:8.2f} {r["train_step_ms"]:9.1f} '
-            f'{r.get("train_vs_tsm", float("nan")):6.3f}  (latency min '
-            f'{r["latency_min_ms"]:.1f}, max {r["latency_max_ms"]:.1f}'
-            f'{_paired_text(r)})')
+            f'{r["model"]:7s} {r["backend"]:26s} {r["latency_ms"]:10.1f} '
+            f'{_ratio(r, "latency_vs_tsm")} '
+            f'{_ratio(r, "latency_vs_tsm_torch"):>11s} '
+            f'{r["throughput_clips_per_s"]:8.2f} '
+            f'{train if train is not None else float("nan"):9.1f} '
+            f'{_ratio(r, "train_vs_tsm")}{_round_by_round(r)}')
     if result.get('pipelines'):
         lines += ['', f'{"pipeline":8s} {"frames":>6s} {"ms/clip":>8s} '
                   f'{"clips/s":>8s} {"x TSN":>6s}']
@@ -323,6 +518,13 @@ def format_result(result: dict) -> str:
             lines.append(f'{r["pipeline"]:8s} {r["frames_per_clip"]:6d} '
                          f'{r["ms_per_clip"]:8.1f} {r["clips_per_s"]:8.2f} '
                          f'{r["time_vs_tsn"]:6.3f}')
+    if result.get('int8_top1'):
+        top1 = result['int8_top1']
+        lines += ['', f'int8 top-1 on {top1["clips"]} {top1["split"]} clips: '
+                  f'fp32 {top1["fp32"]:.2f}%, int8 onnxruntime '
+                  f'{top1["int8"]:.2f}% ({top1["change"]:+.2f}), int8 '
+                  f'openvino {top1["int8_openvino"]:.2f}% '
+                  f'({top1["change_openvino"]:+.2f})']
     if result.get('warning'):
         lines += ['', f'warning: {result["warning"]}']
     return '\n'.join(lines)

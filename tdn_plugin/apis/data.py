@@ -1,6 +1,6 @@
 """The data of a comparison: the toy motion set made on demand (``tdn
-demo``), class names, class families (``families.json``), and one clip
-through a config's test pipeline."""
+demo``), class families (``families.json``), and one clip through a
+config's test pipeline."""
 import copy
 import json
 from pathlib import Path
@@ -8,15 +8,16 @@ from typing import Dict, List, Optional, Sequence, Union
 
 # the file name the toy generator writes, read here for any data set
 from tdn_plugin.datasets.toy_motion import FAMILIES_FILE
+from tdn_plugin.utils.errors import UserError
+from tdn_plugin.utils.video_io import read_class_names, read_video_list
 
 
-class DataError(ValueError):
+class DataError(UserError, ValueError):
     """Data that cannot be used as asked (e.g. a bad families file)."""
 
 
 def has_data(data_dir: Union[str, Path]) -> bool:
     """Whether ``data_dir`` holds train.txt, val.txt and their videos."""
-    from tdn_plugin.datasets.toy_motion import read_video_list
     data_dir = Path(data_dir)
     try:
         entries = [entry for split in ('train', 'val')
@@ -27,15 +28,8 @@ def has_data(data_dir: Union[str, Path]) -> bool:
         (data_dir / 'videos' / name).is_file() for name, _ in entries)
 
 
-def read_classes(path: Union[str, Path]) -> List[str]:
-    """Class names, one a line (line index = label)."""
-    return [line.strip() for line in Path(path).read_text().splitlines()
-            if line.strip()]
-
-
 def ensure_data(data_dir: Union[str, Path], videos_per_class: int,
-                val_per_class: int, video_size: int,
-                progress: bool = True, log=print) -> dict:
+                val_per_class: int, video_size: int, log=print) -> dict:
     """Use the video set in ``data_dir``, or make the toy motion set there
     (also over a toy set made by an older version of the generator).
 
@@ -45,42 +39,34 @@ def ensure_data(data_dir: Union[str, Path], videos_per_class: int,
 
     Args:
         data_dir (str | Path): The data directory.
-        videos_per_class (int): Training videos per class to make.
-        val_per_class (int): Validation videos per class to make.
-        video_size (int): Frame size of the videos to make.
-        progress (bool): Show the generator's progress bar. Defaults to True.
+        videos_per_class, val_per_class, video_size (int): The set to make:
+            train and val videos per class, frame size.
         log (callable): Where the one-line notes go. Defaults to print.
 
     Returns:
-        dict: ``dir``, ``made`` (bool), ``classes`` (names), ``num_train``,
-        ``num_val``, ``families`` (name -> class indices, or None).
+        dict: ``dir``, ``classes`` (names), ``num_train``, ``num_val``,
+        ``families`` (name -> class indices, or None).
     """
     from tdn_plugin.datasets.toy_motion import (
         make_toy_motion,
-        read_video_list,
         stale_toy_motion,
     )
     data_dir = Path(data_dir)
-    made = False
     if not has_data(data_dir) or stale_toy_motion(data_dir):
         log(f'making the toy motion set in {data_dir}: {videos_per_class} '
             f'train + {val_per_class} val videos per class, '
             f'{video_size}x{video_size}')
         make_toy_motion(data_dir, videos_per_class=videos_per_class,
-                        val_per_class=val_per_class, size=video_size,
-                        progress=progress)
-        made = True
+                        val_per_class=val_per_class, size=video_size)
     train = read_video_list(data_dir / 'train.txt')
     val = read_video_list(data_dir / 'val.txt')
     num_classes = max(label for _, label in train + val) + 1
     classes = [f'class {i}' for i in range(num_classes)]
     if (data_dir / 'classes.txt').is_file():
-        names = read_classes(data_dir / 'classes.txt')
-        if len(names) >= num_classes:
-            classes = names
-    families = find_families([data_dir], classes)
-    return dict(dir=str(data_dir), made=made, classes=classes,
-                num_train=len(train), num_val=len(val), families=families)
+        names = read_class_names(data_dir / 'classes.txt')
+        classes = names if len(names) >= num_classes else classes
+    return dict(dir=str(data_dir), classes=classes, num_train=len(train),
+                num_val=len(val), families=find_families([data_dir], classes))
 
 
 def is_toy_motion(classes: Sequence[str]) -> bool:
@@ -105,14 +91,13 @@ def load_families(path: Union[str, Path],
             isinstance(v, list) for v in raw.values()):
         raise DataError(f'{path}: expected {{"family": ["class", ...]}}')
     index = {name: i for i, name in enumerate(classes)}
-    families = {}
     for family, names in raw.items():
         unknown = [n for n in names if n not in index]
         if unknown:
             raise DataError(f'{path}: family {family!r} names classes not in '
                             f'the class list: {", ".join(map(str, unknown))}')
-        families[family] = [index[n] for n in names]
-    return families
+    return {family: [index[n] for n in names]
+            for family, names in raw.items()}
 
 
 def find_families(

@@ -1,36 +1,29 @@
 """``tdn demo``: ``tdn compare`` on the toy motion set with the demo
 configs (``configs/demo``), plus a Grad-CAM picture.
 
-The models are data: :data:`DEMO_MODELS` (the default contenders, sized to
-the demo's time budget), :data:`ALL_MODELS` (``--all``) and
-:data:`ABLATION_MODELS` (``--ablation``) map a short name to a config under
-``configs/demo``, so a model joins the demo with one line. Each config runs
-as it is (data pipeline, schedule, input size) except for what the demo has
-to set: where the data and the work directory are, the number of classes of
-the data and, with ``quick``, a plumbing-only budget (tiny data, 1 epoch,
-tiny input).
+The models are data (:mod:`tdn_plugin.apis.demo_models`): a short name
+per config under ``configs/demo``, so a model joins the demo with one
+line. Each config runs as it is except for what the demo sets: where the
+data and the work directory are, the classes of the data and, with
+``quick``, a plumbing-only budget (tiny data, 1 epoch, tiny input).
 """
 import json
-import os
 import sys
 import time
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 
-from .compare import (
-    CompareSettings,
-    compare,
-    duration,
-    log,
-    prepare_config,
-    set_epochs,  # noqa: F401  (re-exported: users import it here)
-)
+from tdn_plugin.utils.errors import UserError
+
+from .compare import CompareSettings, compare, duration, log
 from .data import ensure_data, is_toy_motion
-from .demo_models import (  # noqa: F401  (re-exported)
+from .demo_models import (
     ABLATION_MODELS,
+    ABLATION_NOTES,
     ABLATION_WORK_DIR,
     ALL_MODELS,
     BUDGET_S,
@@ -39,16 +32,15 @@ from .demo_models import (  # noqa: F401  (re-exported)
     DEMO_MODELS,
     GRADCAM_FILE,
     GRADCAM_MODEL,
-    QUICK_DATA,
     QUICK_WORK_DIR,
     REFERENCE_SPEED_INDEX_S,
     TDN_ABLATION,
     TIMINGS_FILE,
 )
-from .report import ModelResult, markdown_table, percent
+from .report import family_names, percent, table
 
 
-class DemoError(ValueError):
+class DemoError(UserError, ValueError):
     """A demo request that cannot run (unknown model, missing config)."""
 
 
@@ -57,20 +49,12 @@ class Budget:
     """The data the demo makes and what it changes in the configs.
 
     Args:
-        videos_per_class (int): Training videos per class it generates.
-        val_per_class (int): Validation videos per class it generates.
-        video_size (int): Frame size of the generated videos.
-        epochs (int, optional): Overrides the configs' epochs. Defaults to
-            None (the configs' own).
-        input_size (int, optional): Overrides the configs' input size.
-            Defaults to None.
-        batch_size (int, optional): Overrides the batch size. Defaults to
-            None.
-        num_workers (int, optional): Overrides the data loader workers.
-            Defaults to None.
-        latency_runs (int): Timed rounds of the latency. Defaults to 50.
-        speed_index_rounds (int): Timed rounds of the speed index. Defaults
-            to 3.
+        videos_per_class, val_per_class, video_size (int): The toy set it
+            makes: train and val videos per class, frame size.
+        epochs, input_size, batch_size (int, optional): Override the
+            configs' own. Default to None.
+        latency_runs (int): Timed rounds of the latency. Defaults to 20.
+        speed_index_rounds (int): Rounds of the speed index. Defaults to 5.
     """
 
     videos_per_class: int
@@ -79,110 +63,116 @@ class Budget:
     epochs: Optional[int] = None
     input_size: Optional[int] = None
     batch_size: Optional[int] = None
-    num_workers: Optional[int] = None
-    latency_runs: int = 50
-    speed_index_rounds: int = 3
+    latency_runs: int = 20
+    speed_index_rounds: int = 5
 
     def settings(self, data_dir: Union[str, Path],
                  seed: int = 0) -> CompareSettings:
-        """The :class:`CompareSettings` of this budget on ``data_dir``."""
+        """The :class:`CompareSettings` of this budget on ``data_dir``: the
+        demo configs' own recipe and weights (from scratch)."""
         data_dir = Path(data_dir)
         return CompareSettings(
             data_root=str(data_dir / 'videos'),
             train_list=str(data_dir / 'train.txt'),
-            val_list=str(data_dir / 'val.txt'),
-            epochs=self.epochs,
-            input_size=self.input_size,
-            batch_size=self.batch_size,
-            num_workers=self.num_workers,
-            seed=seed,
-            latency_rounds=self.latency_runs)
+            val_list=str(data_dir / 'val.txt'), epochs=self.epochs,
+            input_size=self.input_size, batch_size=self.batch_size,
+            seed=seed, latency_rounds=self.latency_runs, recipe='own')
 
 
 # the toy generator's defaults: 600 train / 200 val videos of 64x64
 FULL = Budget(videos_per_class=60, val_per_class=20, video_size=64)
 # plumbing only (CI): 30 / 20 videos of 32x32, 1 epoch on 32x32 inputs
-QUICK = Budget(
-    videos_per_class=3,
-    val_per_class=2,
-    video_size=32,
-    epochs=1,
-    input_size=32,
-    batch_size=8,
-    num_workers=0,
-    latency_runs=3,
-    speed_index_rounds=1)
+QUICK = Budget(videos_per_class=3, val_per_class=2, video_size=32, epochs=1,
+               input_size=32, batch_size=8, latency_runs=3,
+               speed_index_rounds=1)
 
 
 def demo_config_dir() -> Path:
-    """The directory of the demo configs: ``demo/`` of the packaged configs
-    (:func:`tdn_plugin.utils.config_path.packaged_configs_dir`)."""
+    """``demo/`` of the packaged configs (the checkout's ``configs/`` when
+    run from one)."""
     from tdn_plugin.utils.config_path import packaged_configs_dir
     root = packaged_configs_dir()
-    if root is None or not (Path(root, 'demo', DEMO_MODELS['tdn'])).is_file():
-        raise DemoError(
-            'cannot find the demo configs (configs/demo/*.py) in the '
-            'installed tdn_plugin package or its checkout')
+    if root is None or not Path(root, 'demo', DEMO_MODELS['tdn']).is_file():
+        raise DemoError('cannot find the demo configs (configs/demo/*.py) in '
+                        'the installed tdn_plugin package or its checkout')
     return Path(root, 'demo')
 
 
-def _display_path(path: Union[str, Path]) -> str:
-    """A config of the package as ``configs/...`` (how every ``tdn``
-    command finds it from any directory); another path relative to the
-    working directory when below it, else absolute."""
-    from tdn_plugin.utils.config_path import packaged_configs_dir
-    path = Path(path).resolve()
-    for root, prefix in ((packaged_configs_dir(), 'configs'),
-                         (Path.cwd(), '')):
-        if root is None:
-            continue
-        try:
-            inside = path.relative_to(Path(root).resolve())
-        except ValueError:
-            continue
-        return str(Path(prefix, inside)) if prefix else str(inside)
-    return str(path)
-
-
-def demo_config(config: Union[str, Path],
-                data_dir: Union[str, Path],
-                work_dir: Union[str, Path],
-                num_classes: int,
-                budget: Budget = FULL):
-    """A demo config pointed at the data and the work directory, with the
-    budget applied (:func:`tdn_plugin.apis.compare.prepare_config`).
-
-    Args:
-        config (str | Path): The config file.
-        data_dir (str | Path): Directory with videos/, train.txt, val.txt.
-        work_dir (str | Path): The model's work directory.
-        num_classes (int): Classes of the data.
-        budget (Budget): Overrides (epochs, input size...). Defaults to
-            :data:`FULL` (none).
+def speed_index(rounds: int) -> dict:
+    """This machine's speed index: seconds per clip of MMAction2's TSM-R50
+    (T=8, 224x224, batch 1, eager, inference mode), the fastest of
+    ``rounds`` (the round least slowed by other work), with how busy other
+    processes kept the machine meanwhile
+    (:class:`~tdn_plugin.utils.timing.LoadMonitor`).
 
     Returns:
-        mmengine.Config: The config to build the Runner from.
+        dict: ``s`` (seconds per clip), ``busy`` (the load warning, or
+        None), ``load`` (the monitor's record), ``budget_s`` (the default
+        demo's budget here; None on a busy machine, where it means
+        nothing).
     """
-    return prepare_config(config, work_dir, budget.settings(data_dir),
-                          num_classes)
-
-
-def speed_index(rounds: int = 3) -> float:
-    """This machine's speed index: seconds per clip of MMAction2's TSM-R50
-    (T=8, 224x224, batch 1, eager, inference mode), timed in-process by
-    the shared timer (median of ``rounds``, after one warm-up)."""
-    from tdn_plugin.utils.timing import time_side_by_side
+    from tdn_plugin.utils.timing import (
+        LoadMonitor,
+        inference_task,
+        time_side_by_side,
+    )
 
     from .benchmark import SEGMENTS, build
-    model = build('tsm').eval()
-    x = torch.randn(1, SEGMENTS, 3, 224, 224)
+    task = inference_task(build('tsm').eval(),
+                          torch.randn(1, SEGMENTS, 3, 224, 224))
+    with LoadMonitor() as load:
+        timing = time_side_by_side({'tsm': task}, rounds, warmup=1)['tsm']
+    seconds = timing.min_ms / 1000
+    busy = load.warning()
+    return dict(s=round(seconds, 3), busy=busy, load=load.json(),
+                budget_s=None if busy else round(
+                    BUDGET_S * seconds / REFERENCE_SPEED_INDEX_S))
 
-    def task():
-        with torch.inference_mode():
-            model.extract_feat(x, stage='head', test_mode=True)
 
-    timing = time_side_by_side({'tsm': task}, rounds, warmup=1)['tsm']
-    return timing.median_ms / 1000
+def speed_line(index: dict) -> str:
+    """The speed index, and the budget where it applies."""
+    text = (f'speed index: TSM-R50 (T=8, 224, batch 1, eager) {index["s"]:.2f}'
+            f' s/clip here, {REFERENCE_SPEED_INDEX_S} s on the reference '
+            'machine: ')
+    if index['budget_s'] is None:
+        return text + (f'{index["busy"]}; the default demo\'s budget does not '
+                       'apply while the machine is busy')
+    return text + f'the default demo\'s budget here is ' \
+        f'{duration(index["budget_s"])}'
+
+
+@contextmanager
+def cpu_threads(threads: Optional[int]):
+    """PyTorch CPU threads by the one policy inside, restored after."""
+    from tdn_plugin.utils.timing import set_threads
+    before = torch.get_num_threads()
+    try:
+        yield set_threads(threads)
+    finally:
+        torch.set_num_threads(before)
+
+
+def plan(names: Optional[Sequence[str]], ablation: bool,
+         all_models: bool) -> Dict[str, Path]:
+    """Name -> config file of the models to run.
+
+    Raises:
+        DemoError: An unknown or repeated name, or a missing config.
+    """
+    registry = ABLATION_MODELS if ablation else ALL_MODELS
+    names = list(names or (TDN_ABLATION if ablation else
+                           ALL_MODELS if all_models else DEMO_MODELS))
+    unknown = [name for name in names if name not in registry]
+    if unknown:
+        raise DemoError(f'unknown model(s) {", ".join(unknown)}: choose from '
+                        f'{", ".join(registry)}')
+    if len(set(names)) != len(names):
+        raise DemoError(f'a model is named twice in {" ".join(names)}')
+    configs = {name: demo_config_dir() / registry[name] for name in names}
+    missing = [str(p) for p in configs.values() if not p.is_file()]
+    if missing:
+        raise DemoError(f'demo config not found: {", ".join(missing)}')
+    return configs
 
 
 def run_demo(work_dir: Optional[Union[str, Path]] = None,
@@ -194,268 +184,215 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
              markdown: Optional[Union[str, Path]] = None,
              verbose: bool = False,
              threads: Optional[int] = None,
-             command: Optional[str] = None,
              seed: int = 0) -> dict:
-    """Run the demo (see the module docstring).
+    """Run the demo (see the module docstring; the options of ``tdn
+    demo``). Longer than 60 lines: it is the demo's script, one step a
+    line, each step a function below.
 
     Args:
-        work_dir (str | Path, optional): Where results, logs and checkpoints
-            go. Defaults to ``work_dirs/demo`` (``work_dirs/demo-quick``
-            with ``quick``, ``work_dirs/ablation`` with ``ablation``).
-        models (Sequence[str], optional): Names of :data:`ALL_MODELS` (or
-            :data:`ABLATION_MODELS`). Defaults to :data:`DEMO_MODELS`
-            (:data:`ALL_MODELS` with ``all_models``), in their order.
-        data_dir (str | Path, optional): The data; made there if absent.
-            Defaults to ``data/toy-motion`` (``data/toy-motion-quick`` with
-            ``quick``) under the working directory.
-        quick (bool): Plumbing check: tiny data, 1 epoch, tiny input.
+        work_dir (str | Path, optional): Results, logs and checkpoints.
+            Defaults to ``work_dirs/demo`` (``-quick`` with ``quick``,
+            ``work_dirs/ablation`` with ``ablation``).
+        models (Sequence[str], optional): Names of ``ALL_MODELS`` (or
+            ``ABLATION_MODELS``). Defaults to ``DEMO_MODELS`` (every one
+            with ``all_models``, ``TDN_ABLATION`` with ``ablation``).
+        data_dir (str | Path, optional): The data, made there if absent.
+            Defaults to ``data/toy-motion`` (``WORK_DIR/data`` with
+            ``quick``: everything under ``work_dir``).
+        quick, ablation, all_models (bool): Plumbing check (tiny data, 1
+            epoch, tiny input); the ablation models; every contender.
+            Default to False.
+        markdown (str | Path, optional): Also the markdown page there.
+            Defaults to None (``WORK_DIR/ablation.md`` with ``ablation``).
+        verbose (bool): Each Runner's environment and config dump.
             Defaults to False.
-        ablation (bool): Run the ablation: :data:`TDN_ABLATION`, or the
-            names of :data:`ABLATION_MODELS` in ``models``. Defaults to
-            False.
-        all_models (bool): Run every contender. Defaults to False.
-        markdown (str | Path, optional): Also write the table, settings and
-            command as markdown there. Defaults to None (with ``ablation``:
-            ``WORK_DIR/ablation.md``).
-        verbose (bool): Show the Runner's environment and config dump.
-            Defaults to False.
-        threads (int, optional): PyTorch CPU threads, restored at the end.
-            Defaults to None (:func:`tdn_plugin.utils.timing.set_threads`:
-            ``OMP_NUM_THREADS``, else all cores).
-        command (str, optional): The command line, for the markdown.
-        seed (int): The seed of every run (data order, augmentation,
-            initialisation); runs with other seeds show the spread of the
-            numbers. Defaults to 0.
+        threads, seed (int, optional): PyTorch CPU threads (restored at the
+            end; default: ``OMP_NUM_THREADS``, else all cores); the seed of
+            every run. Default to None, 0.
 
     Returns:
-        dict: ``results`` (list of :class:`ModelResult`), ``failed`` (name
-        -> why), ``files`` (name -> path), ``total_s``.
+        dict: ``results``, ``failed`` (name -> why), ``files`` (name ->
+        path), ``total_s``.
     """
-    from tdn_plugin.utils.timing import set_threads
     start = time.perf_counter()
-    registry = ABLATION_MODELS if ablation else ALL_MODELS
-    names = list(models) if models else list(
-        TDN_ABLATION if ablation else
-        (ALL_MODELS if all_models else DEMO_MODELS))
-    unknown = [name for name in names if name not in registry]
-    if unknown:
-        raise DemoError(f'unknown model(s) {", ".join(unknown)}: choose from '
-                        f'{", ".join(registry)}')
-    if len(set(names)) != len(names):
-        raise DemoError(f'a model is named twice in {" ".join(names)}')
+    configs = plan(models, ablation, all_models)
     budget = QUICK if quick else FULL
-    data_dir = Path(data_dir or (QUICK_DATA if quick else DEFAULT_DATA))
-    if work_dir is None:
-        work_dir = ABLATION_WORK_DIR if ablation else (
-            QUICK_WORK_DIR if quick else DEFAULT_WORK_DIR)
-    work_dir = Path(work_dir)
-    config_dir = demo_config_dir()
-    configs = {name: config_dir / registry[name] for name in names}
-    for path in configs.values():
-        if not path.is_file():
-            raise DemoError(f'demo config not found: {path}')
-
-    work_dir.mkdir(parents=True, exist_ok=True)
-    default_threads = torch.get_num_threads()
-    try:
-        threads_note = set_threads(threads)
-        try:
-            load = f', load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores'
-        except OSError:
-            load = ''
-        log(f'tdn demo{" --quick" if quick else ""}'
-            f'{" --ablation" if ablation else ""}: {len(names)} models '
-            f'({", ".join(names)}), work dir {work_dir}, {threads_note}'
-            f'{load}')
-        index_s = speed_index(budget.speed_index_rounds)
-        scaled = BUDGET_S * index_s / REFERENCE_SPEED_INDEX_S
-        log(f'speed index: TSM-R50 (T=8, 224, batch 1, eager) '
-            f'{index_s:.2f} s/clip here, {REFERENCE_SPEED_INDEX_S} s on the '
-            f'reference machine: the default demo\'s budget here is '
-            f'{duration(scaled)}')
+    work_dir = Path(work_dir or (ABLATION_WORK_DIR if ablation else
+                                 QUICK_WORK_DIR if quick else
+                                 DEFAULT_WORK_DIR))
+    data_dir = Path(data_dir or (work_dir / 'data' if quick else
+                                 DEFAULT_DATA))
+    if markdown or ablation:
+        check_generated_page(Path(markdown or work_dir / 'ablation.md'))
+    with cpu_threads(threads) as threads_note:
+        log(f'tdn demo{" --quick" if quick else ""}: {len(configs)} models '
+            f'({", ".join(configs)}), work dir {work_dir}, {threads_note}')
+        index = speed_index(budget.speed_index_rounds)
+        log(speed_line(index))
         data = ensure_data(data_dir, budget.videos_per_class,
                            budget.val_per_class, budget.video_size, log=log)
         log(f'data: {data["dir"]}: {data["num_train"]} train / '
-            f'{data["num_val"]} val videos, {len(data["classes"])} classes'
-            + (f', families {", ".join(data["families"])}'
-               if data['families'] else ''))
-        models_start = time.perf_counter()
-
-        def progress(name, model, cfg, run, number, count):
-            done = time.perf_counter() - models_start
-            left = done / number * (count - number)
-            step = f'[{number}/{count}] {name}'
-            log(f'{step}: top-1 {percent(run["metrics"]["acc/top1"])}, '
-                f'top-5 {percent(run["metrics"]["acc/top5"])} (trained in '
-                f'{duration(run["train_s"])}, tested in '
-                f'{duration(run["test_s"])}); demo at '
-                f'{duration(time.perf_counter() - start)}'
-                + (f', about {duration(left)} to go' if left else ''))
-
-        classes = data['classes']
-        toy = is_toy_motion(classes)
-        settings = budget.settings(data['dir'], seed)
-        first = prepare_config(configs[names[0]], work_dir / names[0],
-                               settings, len(classes))
-        size = _input_size(first)
-        title = (f'{"toy motion" if toy else Path(data["dir"]).name}: '
-                 f'{len(classes)} classes, {data["num_train"]} train / '
-                 f'{data["num_val"]} val videos; ResNet-18 from scratch, '
-                 f'{size}x{size} input, {first.train_cfg.max_epochs} '
-                 'epochs' + (' (--quick: plumbing only)' if quick else ''))
+            f'{data["num_val"]} val videos, {len(data["classes"])} classes')
         compared = compare(
-            [configs[name] for name in names], work_dir,
-            settings, names=names, title=title,
-            on_trained=progress, chance=1 / len(classes),
-            order_blind=0.5 if toy else None,
-            classes_info=dict(classes=classes, families=data['families']),
-            extra_settings=dict(
-                demo=dict(quick=quick, ablation=ablation,
-                          data=data['dir'],
-                          speed_index_s=round(index_s, 3),
-                          reference_speed_index_s=REFERENCE_SPEED_INDEX_S,
-                          budget_s=round(scaled))))
-        results, files = compared['results'], compared['files']
-        trained = compared['trained']
-        if trained:
-            cam_name = GRADCAM_MODEL if GRADCAM_MODEL in trained else next(
-                iter(trained))
-            files['gradcam'] = work_dir / GRADCAM_FILE.format(cam_name)
-            from tdn_plugin.visualization.gradcam import gradcam_picture
-            cam = gradcam_picture(*trained[cam_name], files['gradcam'],
-                                  classes, title=f'{cam_name}: ')
-            log(f'grad-cam of {cam_name} on val video 0: true '
-                f'{classes[cam["label"]]}, predicted '
-                f'{classes[cam["pred"]]}')
+            list(configs.values()), work_dir,
+            budget.settings(data['dir'], seed), names=list(configs),
+            title=title(data, budget, quick), on_trained=progress(start),
+            lines=reference_lines(data['classes']),
+            classes_info=dict(classes=data['classes'],
+                              families=data['families']),
+            extra_settings=dict(demo=dict(quick=quick, ablation=ablation,
+                                          data=data['dir'],
+                                          speed_index=index)))
+        files = compared['files']
+        files.update(gradcam(compared['trained'], data['classes'], work_dir))
         total_s = time.perf_counter() - start
-        files['timings'] = work_dir / TIMINGS_FILE
-        files['timings'].write_text(json.dumps({
-            'total_s': round(total_s, 1),
-            'cpu_threads': torch.get_num_threads(),
-            'speed_index_s': round(index_s, 3),
-            'models': {r.name: {'train_s': round(r.train_s, 1),
-                                'test_s': round(r.test_s, 1)}
-                       for r in results},
-        }, indent=2) + '\n')
-        if (markdown is not None or ablation) and results:
+        files['timings'] = write_timings(work_dir, total_s, index,
+                                         compared['results'])
+        if (markdown or ablation) and compared['results']:
             files['markdown'] = Path(markdown or work_dir / 'ablation.md')
             files['markdown'].parent.mkdir(parents=True, exist_ok=True)
-            files['markdown'].write_text(markdown_report(
-                results, data, first, total_s, ablation, quick, command))
-        if quick:
-            log('--quick checks the plumbing only: 1 epoch on tiny data, '
-                'the accuracies mean nothing')
-        log('\ndemo models: ' + ', '.join(
-            f'{name} ({_display_path(configs[name])})' for name in names))
-        for key in ('gradcam', 'markdown', 'timings'):
-            if key in files:
-                log(f'{key + ":":9s} {files[key]}')
-        log(f'logs and checkpoints: {work_dir}/<model>/')
-        log(f'total time: {duration(total_s)} (speed index {index_s:.2f} '
-            f's/clip: budget here {duration(scaled)})')
-        return dict(results=results, failed=compared['failed'],
-                    files={k: str(v) for k, v in files.items()},
-                    total_s=total_s)
-    finally:
-        torch.set_num_threads(default_threads)
+            files['markdown'].write_text(markdown_page(
+                compared, data, ablation, quick, total_s))
+        summary(configs, files, work_dir, quick, total_s, index)
+    return dict(results=compared['results'], failed=compared['failed'],
+                files={k: str(v) for k, v in files.items()}, total_s=total_s)
 
 
-def _input_size(cfg) -> int:
-    from tdn_plugin.utils.views import config_test_pipeline
-    for transform in config_test_pipeline(cfg):
-        if transform.get('type') == 'Resize' and not transform.get(
-                'keep_ratio', True):
-            return int(transform['scale'][0])
-    return 0
+def write_timings(work_dir: Path, total_s: float, index: dict,
+                  results: Sequence) -> Path:
+    """``timings.json``: the demo's wall time, threads, speed index and
+    each model's train and test time."""
+    path = work_dir / TIMINGS_FILE
+    path.write_text(json.dumps(dict(
+        total_s=round(total_s, 1), cpu_threads=torch.get_num_threads(),
+        speed_index=index, models={r.name: dict(
+            train_s=round(r.train_s, 1), test_s=round(r.test_s, 1))
+            for r in results}), indent=2) + '\n')
+    return path
 
 
-# what each ablation row takes away, for the markdown page
-ABLATION_NOTES: Dict[str, str] = {
-    'tdn': 'the full model: S-TDM at the stem and res2, L-TDM and temporal '
-    'conv in every block of res3-res5',
-    'no-s-tdm': 'without the short-term TDM: the appearance path sees each '
-    "segment's centre frame only, no frame differences",
-    'no-l-tdm': 'without the long-term TDM (the gate from neighbouring '
-    "segments' feature differences)",
-    'no-temporal-conv': 'without the temporal conv (the learnable shift '
-    'after each L-TDM)',
-    'none': 'without all three: a ResNet-18 on the centre frames with the '
-    'logits averaged over segments, blind to frame order like TSN',
-    'gtdnet': 'GTDNet as in the demo: GTDM (attention pooling, channel-wise '
-    'attention, gate) + learnable temporal shift in res3-res5',
-    'gtdnet-no-gtdm': 'GTDNet without the GTDM: the temporal shift alone',
-    'gtdnet-no-temporal-conv': 'GTDNet without the temporal shift: the '
-    'GTDM alone',
-    'gtdnet-temporal-attention': "GTDNet with per-channel attention over "
-    "time instead of channel-wise attention",
-    'gtdnet-map': 'GTDNet enhancing with per-pixel difference maps instead '
-    'of the channel gate',
-}
+def title(data: dict, budget: Budget, quick: bool) -> str:
+    """The chart's title: the data and the budget."""
+    name = 'toy motion' if is_toy_motion(data['classes']) else \
+        Path(data['dir']).name
+    return (f'{name}: {len(data["classes"])} classes, {data["num_train"]} '
+            f'train / {data["num_val"]} val videos; from scratch'
+            + (f', {budget.input_size} px, {budget.epochs} epoch (--quick: '
+               'plumbing only)' if quick else ''))
 
 
-def _pairs_text(families: Dict[str, List[int]]) -> str:
-    """E.g. '3 pairs that differ in the order of the frames (order), 2
-    pairs that differ only between consecutive frames (short-term)'."""
-    from tdn_plugin.datasets.toy_motion import TWINS_DIFFER
-    return ', '.join(f'{len(ids) // 2} pairs that '
-                     f'{TWINS_DIFFER.get(name, "form one family")} '
-                     f'({name})' for name, ids in families.items())
+def reference_lines(classes: Sequence[str]) -> list:
+    """Chance, and on the toy set the best a model blind to frame order
+    can do (each class is its twin played backwards)."""
+    lines = [(1 / len(classes), 'chance')]
+    if is_toy_motion(classes):
+        lines.append((0.5, 'best possible without frame order'))
+    return lines
 
 
-def markdown_report(results: List[ModelResult], data: dict, cfg,
-                    total_s: float, ablation: bool, quick: bool,
-                    command: Optional[str]) -> str:
-    """A docs-ready page: what was run, the table, the settings."""
-    optimizer = cfg.optim_wrapper.optimizer
-    size = _input_size(cfg)
-    segments = cfg.get('num_segments', '?')
-    threads = torch.get_num_threads()
-    lines = ['# TDN ablation at demo scale' if ablation else
-             '# tdn demo results', '']
-    if ablation:
-        lines += [
-            'The ablation of the TDN paper (Table 1 of Wang et al., CVPR '
-            "2021: each temporal part's contribution) redone at the scale "
-            'of `tdn demo`, on a laptop CPU: TDN with one temporal part '
-            'switched off at a time (`configs/demo/ablation/`), everything '
-            'else equal.', '']
-    if command:
-        lines += ['Made with (about '
-                  f'{duration(total_s)} on {os.cpu_count()} CPUs):', '',
-                  '```bash', command, '```', '']
-    lines += [
-        f'Data: `{data["dir"]}`, {len(data["classes"])} classes, '
-        f'{data["num_train"]} train / {data["num_val"]} val videos'
-        + (' (the toy motion set: ' + _pairs_text(data['families'])
-           + '; each class is its twin played backwards, so a model blind '
-           'to frame order gets at most 50%)'
-           if is_toy_motion(data['classes']) else '') + '. '
-        f'Every model: ResNet-18 from scratch, {size}x{size} input, '
-        f'T = {segments} segments, {cfg.train_cfg.max_epochs} epochs, batch '
-        f'{cfg.train_dataloader.batch_size}, {optimizer.type} (lr '
-        f'{optimizer.lr}, weight decay {optimizer.weight_decay}), warm-up + '
-        'cosine; tested once on the val list (1 clip, whole frame).',
-        '',
-        markdown_table([replace(r, config=_display_path(r.config))
-                        for r in results]),
-        '',
-        'top-1 / top-5 / mean class: on the val list. GMACs: mmengine\'s '
-        'counter, per view x views. CPU ms/view: network inference '
-        f'(backbone + head) on one decoded view, batch 1, {threads} '
-        f'thread{"s" if threads > 1 else ""}, median, all models measured '
-        'side by side in one process. With 200 val videos a top-1 '
-        'difference under about 5 points is within the noise of one run.',
-    ]
-    notes = [f'- **{r.name}**: {ABLATION_NOTES[r.name]}' for r in results
-             if r.name in ABLATION_NOTES] if ablation else []
-    if notes:
-        lines += ['', *notes]
+def progress(start: float):
+    """The callback that prints each model's result and the time left."""
+    def report(name: str, run: dict, number: int, count: int) -> None:
+        done = time.perf_counter() - start
+        left = done / number * (count - number)
+        log(f'[{number}/{count}] {name}: top-1 '
+            f'{percent(run["metrics"]["acc/top1"])}, top-5 '
+            f'{percent(run["metrics"]["acc/top5"])} (trained in '
+            f'{duration(run["train_s"])}, tested in '
+            f'{duration(run["test_s"])}); demo at {duration(done)}'
+            + (f', about {duration(left)} to go' if left else ''))
+    return report
+
+
+def gradcam(trained: dict, classes: Sequence[str],
+            work_dir: Path) -> Dict[str, Path]:
+    """The Grad-CAM picture of ``GRADCAM_MODEL``, else of the first 2D
+    model (the picture shows frames of 2D inputs); none without one."""
+    two_d = [name for name, (_, cfg) in trained.items() if
+             cfg.model.data_preprocessor.get('format_shape') == 'NCHW']
+    if not two_d:
+        return {}
+    from tdn_plugin.visualization.gradcam import gradcam_picture
+    name = GRADCAM_MODEL if GRADCAM_MODEL in two_d else two_d[0]
+    path = work_dir / GRADCAM_FILE.format(name)
+    cam = gradcam_picture(*trained[name], path, classes, title=f'{name}: ')
+    log(f'grad-cam of {name} on val video 0: true {classes[cam["label"]]}, '
+        f'predicted {classes[cam["pred"]]}')
+    return {'gradcam': path}
+
+
+def summary(configs: Dict[str, Path], files: Dict[str, Path],
+            work_dir: Path, quick: bool, total_s: float,
+            index: dict) -> None:
+    """The last lines: what ran, where the extra files are, how long."""
+    from .compare import display_path
+    if quick:
+        log('--quick checks the plumbing only: 1 epoch on tiny data, the '
+            'accuracies mean nothing')
+    log('\ndemo models: ' + ', '.join(
+        f'{name} ({display_path(path)})' for name, path in configs.items()))
+    for key in ('gradcam', 'markdown', 'timings'):
+        if key in files:
+            log(f'{key + ":":9s} {files[key]}')
+    log(f'logs and checkpoints: {work_dir}/<model>/')
+    budget = 'the machine was busy: no budget applies' if \
+        index['budget_s'] is None else f'budget here ' \
+        f'{duration(index["budget_s"])}'
+    log(f'total time: {duration(total_s)} ({budget})')
+
+
+TEMPORAL_PARTS = {'S-TDM': 'with_short_term_tdm',
+                  'L-TDM': 'with_long_term_tdm',
+                  'temporal conv': 'with_temporal_conv'}
+
+
+# the first line of every page `--markdown` writes: only such a page is
+# ever overwritten, so generated pages never replace hand-written text
+GENERATED_MARK = ('<!-- generated by `tdn demo --markdown`: rerun the '
+                  'command to update it; write by hand in another page -->')
+
+
+def check_generated_page(path: Path) -> None:
+    """Refuse (before any work) to overwrite a page that
+    :func:`markdown_page` did not write."""
+    if path.is_file() and not path.read_text(
+            errors='replace').startswith(GENERATED_MARK):
+        raise DemoError(
+            f'{path} exists and was not generated by `tdn demo --markdown`; '
+            'name a new file or a generated page (hand-written text is '
+            'never overwritten)')
+
+
+def markdown_page(compared: dict, data: dict, ablation: bool, quick: bool,
+                  total_s: float) -> str:
+    """A docs-ready page: the command, the data, the table (with TDN's
+    temporal parts per model), what each row takes away."""
+    from tdn_plugin.visualization.tables import markdown_table
+    results = compared['results']
+    header, rows = table(results)
+    parts = {name: cfg.model.backbone for name, (_, cfg) in
+             compared['trained'].items()}
+    header[1:1] = list(TEMPORAL_PARTS)
+    for r, row in zip(results, rows):
+        row[1:1] = ['yes' if parts[r.name].get(key, True) and
+                    parts[r.name].type == 'ResNetTDN' else '-'
+                    for key in TEMPORAL_PARTS.values()]
+    first = compared['trained'][results[0].name][1]
+    lines = [GENERATED_MARK, '', '# TDN ablation at demo scale' if ablation
+             else '# tdn demo results', '',
+             f'Made with (about {duration(total_s)}, '
+             f'{torch.get_num_threads()} CPU threads):', '', '```bash',
+             ' '.join(['tdn'] + sys.argv[1:]), '```', '',
+             f'Data: `{data["dir"]}`, {len(data["classes"])} classes '
+             f'({", ".join(family_names(results)) or "no families"}), '
+             f'{data["num_train"]} train / {data["num_val"]} val videos. '
+             f'Every model from scratch, {first.train_cfg.max_epochs} '
+             f'epochs, batch {first.train_dataloader.batch_size}, '
+             f'{first.optim_wrapper.optimizer.type}; tested once on the val '
+             'list (1 clip, 1 crop).', '', markdown_table(header, rows), '']
+    lines += [f'- **{r.name}**: {ABLATION_NOTES[r.name]}' for r in results
+              if ablation and r.name in ABLATION_NOTES]
     if quick:
         lines += ['', '**--quick run: plumbing only, the numbers mean '
                   'nothing.**']
     return '\n'.join(lines) + '\n'
-
-
-def main_command_line() -> str:
-    """``tdn`` plus the arguments this process was started with."""
-    return ' '.join(['tdn'] + sys.argv[1:])

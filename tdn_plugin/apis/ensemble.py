@@ -3,28 +3,21 @@ from typing import List, Sequence
 
 import numpy as np
 
+from tdn_plugin.utils.errors import UserError
+
 from .report import Accuracy, accuracy
 
 RULES = ('relu-sum', 'softmax-mean')
 
 
-class EnsembleError(ValueError):
+class EnsembleError(UserError, ValueError):
     """A results file or annotation list that cannot be ensembled."""
 
 
 def read_labels(ann_file: str) -> List[int]:
     """The labels of an annotation list (``path label`` per line)."""
-    labels = []
-    with open(ann_file) as f:
-        for number, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    labels.append(int(line.split()[-1]))
-                except ValueError:
-                    raise EnsembleError(f'{ann_file}:{number}: no label in '
-                                        f'{line.strip()!r}') from None
-    return labels
-
+    from tdn_plugin.utils.video_io import read_video_list
+    return [label for _, label in read_video_list(ann_file)]
 
 def combine(view_scores: Sequence[Sequence], rule: str) -> np.ndarray:
     """Combine the models' raw view logits into one score per video.
@@ -39,18 +32,16 @@ def combine(view_scores: Sequence[Sequence], rule: str) -> np.ndarray:
     Returns:
         np.ndarray: (videos, K) combined scores.
     """
+    from mmaction.evaluation.functional import get_weighted_score, softmax
     if rule not in RULES:
         raise EnsembleError(f'unknown rule {rule!r}; one of {RULES}')
-    per_model = []
-    for samples in view_scores:
-        scores = np.stack([np.asarray(s, dtype=np.float64) for s in samples])
-        if rule == 'relu-sum':
-            per_model.append(np.clip(scores, 0, None).sum(1))
-        else:
-            exp = np.exp(scores - scores.max(-1, keepdims=True))
-            per_model.append((exp / exp.sum(-1, keepdims=True)).mean(1))
-    combined = np.stack(per_model).sum(0)
-    return combined if rule == 'relu-sum' else combined / len(per_model)
+    per_model = [np.stack([np.asarray(s, dtype=np.float64) for s in model])
+                 for model in view_scores]
+    per_model = [np.clip(v, 0, None).sum(1) if rule == 'relu-sum' else
+                 softmax(v, dim=-1).mean(1) for v in per_model]
+    # MMAction2's ensembling (its tools/analysis_tools/report_accuracy.py)
+    weight = 1.0 if rule == 'relu-sum' else 1 / len(per_model)
+    return np.stack(get_weighted_score(per_model, [weight] * len(per_model)))
 
 
 def ensemble(dumps: Sequence[str], ann_file: str,

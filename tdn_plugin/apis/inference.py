@@ -1,346 +1,59 @@
-"""Classify videos with a config's test pipeline: ``tdn infer``.
+"""Classify videos: :class:`TDNInferencer`, the Python API behind ``tdn
+infer``, in the shape of MMAction2's ``ActionRecogInferencer``
+(preprocess / forward / visualize / postprocess on mmengine's
+``BaseInferencer``).
 
-Built on MMAction2's inference API: the PyTorch backend is
-``mmaction.apis.init_recognizer`` + ``inference_recognizer``; the runtime
-backends (ONNX Runtime, OpenVINO) run the same test pipeline and the
-model's own ``data_preprocessor`` in PyTorch and give the preprocessed
-frames to the exported graph (:mod:`tdn_plugin.deploy`).
+Example (the README's, run by ``tests/apis/test_inference.py``)::
+
+    from tdn_plugin.apis import TDNInferencer
+
+    inferencer = TDNInferencer('configs/demo/tdn_toy-motion.py', 'tdn.pth',
+                               labels='classes.txt')
+    result = inferencer('videos/')  # a video file, a list of them, or a folder
+    for prediction in result['predictions']:
+        name, score = prediction['top5'][0]
+        print(f'{prediction["video"]}: {name} ({score:.2f})')
 """
 import copy
 import os
 import os.path as osp
-import re
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+import tempfile
+from typing import Callable, Iterator, List, Optional, Sequence, Union
 
+import mmengine
 import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
+from mmengine.infer import BaseInferencer
+
+from tdn_plugin.deploy.clips import VideoError, load_clip, preprocess
+from tdn_plugin.deploy.export import bound_testing_views, export_graph
+from tdn_plugin.deploy.metadata import (
+    check_checkpoint_sha,
+    check_frames,
+    check_metadata,
+    view_chunks,
+)
+from tdn_plugin.deploy.runtimes import BACKENDS, open_runtime
+from tdn_plugin.utils.checks import load_recognizer
+from tdn_plugin.utils.errors import UsageError
+from tdn_plugin.utils.video_io import read_class_names
+from tdn_plugin.utils.views import (
+    frames_per_view,
+    set_test_views,
+    video_test_pipeline,
+)
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
                     '.mpg', '.mpeg', '.wmv')
-_VIDEO_READERS = ('DecordInit', 'OpenCVInit', 'PyAVInit')
-_FRAME_READERS = {'RawFrameDecode': 'DecordDecode'}
 
 
-# frames one forward call of `tdn infer` takes at most (whole views): a
-# 10x3 protocol of TDN-R101 T=16 is 2400 frames, tens of GB of activations
-# at once; 160 frames of R50 at 224 peak at a few hundred MB
-FRAMES_PER_CALL = 160
-
-
-class VideoError(ValueError):
-    """A video that is missing or cannot be decoded."""
-
-
-def views_per_call(frames_per_view: int,
-                   frames_per_call: int = FRAMES_PER_CALL) -> int:
-    """Whole views that fit in ``frames_per_call`` frames (at least 1)."""
-    return max(1, frames_per_call // frames_per_view)
-
-
-def bound_testing_views(model: torch.nn.Module,
-                        frames_per_view: int) -> torch.nn.Module:
-    """Give a ``TDNRecognizer`` without ``test_cfg.max_testing_views`` one
-    (:func:`views_per_call`), so that a many-view protocol runs view chunks
-    (the same scores, bounded memory). MMAction2's ``Recognizer2D`` counts
-    that setting in frames and cannot be given one safely: it is left as
-    its config says.
-
-    Args:
-        model (torch.nn.Module): The recognizer.
-        frames_per_view (int): Frames in one view.
-
-    Returns:
-        torch.nn.Module: ``model``.
-    """
-    from tdn_plugin.models.recognizers import TDNRecognizer
-    test_cfg = dict(model.test_cfg or {})
-    if isinstance(model, TDNRecognizer) and not test_cfg.get(
-            'max_testing_views'):
-        test_cfg['max_testing_views'] = views_per_call(frames_per_view)
-        model.test_cfg = test_cfg
-    return model
-
-
-def video_test_pipeline(cfg: Config) -> List[dict]:
-    """The config's test pipeline, reading video files.
-
-    Pipelines of rawframe datasets (``RawFrameDecode``, e.g. the sthv1
-    configs) read the video with decord instead; every other transform is
-    the config's.
-
-    Args:
-        cfg (Config): An MMAction2 config (its test dataloader's
-            pipeline, as :func:`tdn_plugin.utils.views.set_test_views`
-            leaves it).
-
-    Returns:
-        list[dict]: Transform configs.
-    """
-    from tdn_plugin.utils.views import config_test_pipeline
-    pipeline = config_test_pipeline(cfg)
-    pipeline = [copy.deepcopy(dict(t)) for t in pipeline]
-    if any(t['type'] in _VIDEO_READERS for t in pipeline):
-        return pipeline
-    for t in pipeline:
-        if t['type'] in _FRAME_READERS:
-            t.clear()
-            t['type'] = 'DecordDecode'
-    return [dict(type='DecordInit')] + pipeline
-
-
-def apply_views(cfg: Config, views: Optional[str]) -> Config:
-    """Rewrite the test pipeline for a test protocol (``1x1``, ``3crop``,
-    ``10x3``) with :func:`tdn_plugin.utils.views.set_test_views`.
-
-    Args:
-        cfg (Config): The config; changed in place.
-        views (str, optional): The protocol; None keeps the config's.
-
-    Returns:
-        Config: The config with the protocol's test pipeline.
-    """
-    if views is None:
-        return cfg
-    from tdn_plugin.utils.views import set_test_views
-    return set_test_views(cfg, views)
-
-
-def load_recognizer(cfg: Config, checkpoint: Optional[str],
-                    device: str = 'cpu') -> torch.nn.Module:
-    """``mmaction.apis.init_recognizer`` with a strict, checked load.
-
-    Args:
-        cfg (Config): The model's config.
-        checkpoint (str, optional): A ``.pth`` file; None keeps the
-            construction weights.
-        device (str): Device. Defaults to 'cpu'.
-
-    Returns:
-        torch.nn.Module: The recognizer in eval mode, ``model.cfg = cfg``.
-
-    Raises:
-        FileNotFoundError: ``checkpoint`` does not exist.
-        tdn_plugin.utils.checks.CheckpointMismatchError: It does not fit.
-    """
-    from mmaction.apis import init_recognizer
-    from mmengine.runner.checkpoint import _load_checkpoint
-
-    from tdn_plugin.utils.checks import check_checkpoint
-    model = init_recognizer(cfg, None, device='cpu')
-    if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-        try:
-            loaded = _load_checkpoint(checkpoint, map_location='cpu')
-        except Exception as e:  # corrupt or hostile files
-            raise ValueError(f'cannot read checkpoint {checkpoint}: '
-                             f'{first_line(e)}') from None
-        state_dict = loaded.get('state_dict', loaded) if isinstance(
-            loaded, dict) else loaded
-        if not isinstance(state_dict, dict):
-            raise ValueError(f'{checkpoint} holds no state dict')
-        check_checkpoint(state_dict, model, checkpoint)
-        model.load_state_dict(state_dict, strict=True)
-    return model.to(device).eval()
-
-
-def first_line(error: BaseException) -> str:
-    """The first non-empty line of an exception's message (OpenVINO's
-    ``Exception from src/...:N:`` source locations skipped)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    told = [line for line in lines if not re.fullmatch(
-        r'Exception from \S+:\d+:', line)]
-    return (told or lines or [type(error).__name__])[0]
-
-
-def load_clip(pipeline: Compose, video: str) -> dict:
-    """Run a test pipeline on a video file.
-
-    Args:
-        pipeline (Compose): The test pipeline (ends with
-            ``PackActionInputs``).
-        video (str): Video file.
-
-    Returns:
-        dict: ``inputs`` and ``data_samples`` of one sample.
-
-    Raises:
-        VideoError: The file is missing or cannot be decoded.
-    """
-    if not osp.isfile(video):
-        raise VideoError(f'video not found: {video}')
-    try:
-        return pipeline(
-            dict(filename=video, label=-1, start_index=0, modality='RGB'))
-    except Exception as e:  # decord's and the transforms' errors
-        raise VideoError(f'cannot decode {video}: {first_line(e)}') from None
-
-
-def preprocess(preprocessor: Callable, clip: dict) -> torch.Tensor:
-    """The model's ``data_preprocessor`` on one pipeline output.
-
-    Args:
-        preprocessor (Callable): An ``ActionDataPreprocessor`` (or the
-            recognizer's ``data_preprocessor``).
-        clip (dict): Output of :func:`load_clip`.
-
-    Returns:
-        torch.Tensor: (views * frames_per_view, 3, H, W) float32 frames.
-    """
-    with torch.no_grad():
-        data = preprocessor(pseudo_collate([clip]), False)
-    return data['inputs'][0]
-
-
-class TorchScorer:
-    """Class scores of videos from a PyTorch recognizer, with
-    ``mmaction.apis.inference_recognizer``.
-
-    Args:
-        model (torch.nn.Module): A recognizer from :func:`load_recognizer`.
-        pipeline (list[dict]): Test pipeline (:func:`video_test_pipeline`).
-    """
-
-    def __init__(self, model: torch.nn.Module, pipeline: List[dict]) -> None:
-        self.model = model
-        self.pipeline = Compose(pipeline)
-
-    def __call__(self, video: str) -> np.ndarray:
-        from mmaction.apis import inference_recognizer
-        clip = load_clip(self.pipeline, video)
-        # the clip has been through the pipeline: an empty one follows
-        result = inference_recognizer(self.model, clip, Compose([]))
-        return result.pred_score.float().cpu().numpy()
-
-
-class RuntimeScorer:
-    """Class scores of videos from an exported graph.
-
-    Args:
-        runtime (Callable): Maps (frames, 3, H, W) float32 frames to scores,
-            e.g. :class:`tdn_plugin.deploy.runtimes.OnnxRuntimeModel`.
-        pipeline (list[dict]): Test pipeline (:func:`video_test_pipeline`).
-        preprocessor (Callable): The config's ``data_preprocessor``.
-        check_input (Callable, optional): Raises on frames the graph cannot
-            take (see :func:`tdn_plugin.deploy.metadata.check_frames`).
-    """
-
-    def __init__(self, runtime: Callable, pipeline: List[dict],
-                 preprocessor: Callable,
-                 check_input: Optional[Callable] = None,
-                 view_chunks: Optional['ViewChunks'] = None) -> None:
-        self.runtime = runtime
-        self.pipeline = Compose(pipeline)
-        self.preprocessor = preprocessor
-        self.check_input = check_input
-        self.view_chunks = view_chunks
-
-    def __call__(self, video: str) -> np.ndarray:
-        frames = preprocess(self.preprocessor,
-                            load_clip(self.pipeline, video))
-        if self.check_input is not None:
-            self.check_input(tuple(frames.shape), video)
-        try:
-            if self.view_chunks is not None:
-                scores = self.view_chunks(self.runtime, frames.numpy())
-            else:
-                scores = self.runtime(frames.numpy())
-        except Exception as e:  # the runtime's own errors, many lines
-            raise RuntimeError(
-                f'{video}: the graph cannot run on frames of shape '
-                f'{tuple(frames.shape)}: {first_line(e)}') from None
-        return np.asarray(scores, dtype=np.float32)
-
-
-class ViewChunks:
-    """Run a graph with a dynamic views axis on at most ``max_views`` views
-    a call and combine the calls as the graph combines views.
-
-    The graph's views rule (its head's ``average_clips``) is 'prob' or
-    'score', a mean over views, so calls combine as a mean weighted by their
-    views; or None, views' scores stacked.
-
-    Args:
-        frames_per_view (int): Frames in one view.
-        max_views (int): Views per call.
-        average_clips (str, optional): The graph's rule.
-    """
-
-    def __init__(self, frames_per_view: int, max_views: int,
-                 average_clips: Optional[str]) -> None:
-        self.frames_per_view = frames_per_view
-        self.max_views = max_views
-        self.average_clips = average_clips
-
-    def __call__(self, runtime: Callable, frames: np.ndarray) -> np.ndarray:
-        step = self.max_views * self.frames_per_view
-        if frames.shape[0] <= step:
-            return runtime(frames)
-        parts, weights = [], []
-        for start in range(0, frames.shape[0], step):
-            chunk = frames[start:start + step]
-            parts.append(np.asarray(runtime(chunk), dtype=np.float64))
-            weights.append(chunk.shape[0] // self.frames_per_view)
-        if self.average_clips is None:
-            return np.concatenate(parts).astype(np.float32)
-        return (sum(w * p for w, p in zip(weights, parts)) /
-                sum(weights)).astype(np.float32)
-
-
-def read_labels(path: str, num_classes: Optional[int] = None) -> List[str]:
-    """Class names, one a line (line index = label).
-
-    Args:
-        path (str): Text file.
-        num_classes (int, optional): The model's classes, checked.
-
-    Returns:
-        list[str]: The names.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'labels file not found: {path}')
-    with open(path) as f:
-        names = [line.strip() for line in f if line.strip()]
-    if num_classes is not None and len(names) != num_classes:
-        raise ValueError(f'{path} names {len(names)} classes, the model has '
-                         f'{num_classes}')
-    return names
-
-
-def top_k(scores: np.ndarray, k: int = 5,
-          labels: Optional[Sequence[str]] = None) -> List[Tuple[str, float]]:
-    """The ``k`` best classes of a video's scores.
-
-    Args:
-        scores (np.ndarray): (num_classes,) scores, or (views, num_classes)
-            (``average_clips=None``), then ranked by their mean.
-        k (int): How many. Defaults to 5.
-        labels (Sequence[str], optional): Class names; default: the ids.
-
-    Returns:
-        list[tuple[str, float]]: (name, score), best first.
-    """
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.ndim > 1:
-        scores = scores.reshape(-1, scores.shape[-1]).mean(0)
-    order = np.argsort(-scores, kind='stable')[:k]
-    return [(labels[i] if labels else str(i), float(scores[i]))
-            for i in order]
-
-
-def list_videos(paths: Sequence[str]) -> List[str]:
-    """Video files of ``paths``; a directory gives its videos, sorted.
-
-    Args:
-        paths (Sequence[str]): Files and directories.
-
-    Returns:
-        list[str]: Files (missing ones are kept, to be reported).
-    """
+def list_videos(inputs: Union[str, Sequence[str]]) -> List[str]:
+    """Video files of ``inputs`` (files and folders); a folder gives its
+    videos, sorted; a missing file is kept, to be reported."""
     videos = []
-    for path in paths:
+    for path in [inputs] if isinstance(inputs, str) else inputs:
         if osp.isdir(path):
             videos += sorted(
                 osp.join(path, name) for name in os.listdir(path)
@@ -350,41 +63,243 @@ def list_videos(paths: Sequence[str]) -> List[str]:
     return videos
 
 
-def classify_videos(scorer: Callable[[str], np.ndarray],
-                    videos: Sequence[str],
-                    labels: Optional[Sequence[str]] = None,
-                    progress: bool = False,
-                    on_result: Optional[Callable[[str, dict], None]] = None
-                    ) -> Tuple[Dict[str, dict], Dict[str, str]]:
-    """Scores and top 5 of each video; a bad video is recorded and skipped.
+class TDNInferencer(BaseInferencer):
+    """Top-5 classes of videos with a config and a checkpoint, run by
+    PyTorch (the model of ``fuse_for_inference``) or by an exported graph
+    (ONNX Runtime, OpenVINO).
+
+    The config's test pipeline (set to ``views`` if given) decodes each
+    video, the model's ``data_preprocessor`` normalises it; PyTorch runs
+    ``test_step`` (a ``TDNRecognizer`` runs at most
+    :data:`~tdn_plugin.utils.views.FRAMES_PER_CALL` frames a forward). A
+    runtime backend runs ``model_file`` (refused if its metadata names
+    another config, or another checkpoint than ``checkpoint``), or a graph
+    exported now from ``checkpoint``, traced on the first video, by
+    :func:`tdn_plugin.deploy.export.export_graph`. A video that is missing
+    or cannot be decoded is recorded in ``errors`` and skipped.
 
     Args:
-        scorer (Callable): Video file -> scores (:class:`TorchScorer`,
-            :class:`RuntimeScorer`).
-        videos (Sequence[str]): Video files.
-        labels (Sequence[str], optional): Class names.
-        progress (bool): Show a tqdm bar. Defaults to False.
-        on_result (Callable, optional): Called with (video, result) as each
-            video is done.
-
-    Returns:
-        tuple[dict, dict]: ``{video: {'scores', 'top5'}}`` and
-        ``{video: error line}``.
+        config (str | Config): Config file (as ``tdn`` finds them) or
+            loaded config.
+        checkpoint (str, optional): ``.pth`` of the config. Defaults to
+            None (the construction weights).
+        backend (str): 'torch', 'onnxruntime' or 'openvino'. Defaults to
+            'torch'.
+        views (str, optional): Test protocol, '1x1', '3crop' or '10x3'.
+            Defaults to None (the config's).
+        device (str): PyTorch device. Defaults to 'cpu'.
+        model_file (str, optional): Graph of ``tdn export`` (``.onnx``, or
+            ``.xml`` for OpenVINO). Defaults to None (export now).
+        labels (str | Sequence[str], optional): Class names, or a file of
+            them, one a line. Defaults to None (class indices).
+        threads (int, optional): Runtime threads. Defaults to the
+            runtime's.
+        show_progress (bool): A progress bar over videos. Defaults to
+            False.
     """
-    results, errors = {}, {}
-    iterator = videos
-    if progress:
-        from tqdm import tqdm
-        iterator = tqdm(videos, unit='video')
-    for video in iterator:
+
+    visualize_kwargs: set = {'vid_out_dir'}
+    postprocess_kwargs: set = {'pred_out_file'}
+
+    def __init__(self,
+                 config: Union[str, Config],
+                 checkpoint: Optional[str] = None,
+                 backend: str = 'torch',
+                 views: Optional[str] = None,
+                 device: str = 'cpu',
+                 model_file: Optional[str] = None,
+                 labels: Union[str, Sequence[str], None] = None,
+                 threads: Optional[int] = None,
+                 show_progress: bool = False) -> None:
+        if backend not in ('torch', ) + BACKENDS:
+            raise UsageError(f'unknown backend {backend!r}: one of torch, '
+                             f'{", ".join(BACKENDS)}')
+        if model_file and backend == 'torch':
+            raise UsageError('a model file needs the onnxruntime or '
+                             'openvino backend')
+        self.backend, self.checkpoint = backend, checkpoint
+        self.model_file, self.threads = model_file, threads
+        cfg = _load_config(config)
+        self.config_path = config if isinstance(config, str) else (
+            cfg.filename or 'config.py')
+        if views is not None:
+            set_test_views(cfg, views)
+        super().__init__(cfg, checkpoint, device, 'mmaction', show_progress)
+        names = read_class_names(labels, self.model.cls_head.num_classes) \
+            if isinstance(labels, str) else labels
+        self.labels = list(names) if names else None
+        self.runtime: Optional[Callable] = None  # opened at the first video
+        if model_file is not None:
+            self.runtime = self._open_runtime(model_file)
+
+    def _init_model(self, cfg: Config, weights: Optional[str],
+                    device: str = 'cpu') -> torch.nn.Module:
+        """The recognizer with a checked, strict load; for PyTorch, in its
+        inference form (``fuse_for_inference``) with bounded views."""
+        model = bound_testing_views(load_recognizer(cfg, weights, device))
+        if self.backend != 'torch':
+            return model  # exported, and its data_preprocessor used
+        from tdn_plugin.models import fuse_for_inference
+        return fuse_for_inference(model, inplace=True)
+
+    def _init_pipeline(self, cfg: Config) -> Compose:
+        return Compose(video_test_pipeline(cfg))
+
+    def _init_visualizer(self, cfg: Config) -> None:
+        return None  # annotated videos: :meth:`visualize`
+
+    def _inputs_to_list(self, inputs) -> List[str]:
+        return list_videos(inputs)
+
+    def preprocess(self, inputs: List[str], batch_size: int = 1,
+                   **kwargs) -> Iterator[tuple]:
+        """(video, clip), or (video, VideoError) for a bad video."""
+        for video in inputs:
+            try:
+                yield video, load_clip(self.pipeline, video)
+            except VideoError as error:
+                yield video, error
+
+    def forward(self, inputs: tuple, **kwargs) -> List[dict]:
+        """``[{'video', 'scores'}]``, or ``[{'video', 'error'}]``."""
+        video, clip = inputs
+        if isinstance(clip, VideoError):
+            return [dict(video=video, error=str(clip))]
+        if self.backend == 'torch':
+            with torch.inference_mode():
+                sample = self.model.test_step(pseudo_collate([clip]))[0]
+            scores = sample.pred_score.float().cpu().numpy()
+        else:
+            frames = preprocess(self.model.data_preprocessor, clip)
+            if self.runtime is None:
+                self.runtime = self._export_now(frames)
+            check_frames(self.runtime.metadata, frames.shape, video)
+            scores = self.runtime(frames.numpy())
+        return [dict(video=video, scores=scores)]
+
+    def visualize(self, inputs: List[str], preds: List[dict],
+                  vid_out_dir: str = '') -> Optional[List[str]]:
+        """Annotated copies of the videos, top-1 class and score on every
+        frame (:func:`annotated_paths` names them)."""
+        if not vid_out_dir:
+            return None
+        from tdn_plugin.visualization.annotated_video import (
+            annotated_paths,
+            write_annotated_video,
+        )
+        paths = annotated_paths(inputs, vid_out_dir)
+        written = []
+        for pred in preds:
+            if 'scores' in pred:
+                name, score = self._top_k(pred['scores'], 1)[0]
+                path = paths[pred['video']]
+                os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+                write_annotated_video(pred['video'], path,
+                                      f'{name} {score:.2f}')
+                pred['annotated'] = path
+                written.append(path)
+        return written
+
+    def postprocess(self, preds: List[dict],
+                    visualization: Optional[List[str]] = None,
+                    return_datasample: bool = False,
+                    pred_out_file: str = '') -> dict:
+        """``predictions`` (per video: ``video``, ``top5`` [name, score]
+        pairs, ``scores`` of every class, ``annotated`` file), ``errors``
+        (video -> line) and ``visualization``; dumped to
+        ``pred_out_file``."""
+        predictions = [
+            dict(video=p['video'], top5=self._top_k(p['scores'], 5),
+                 scores=np.asarray(p['scores']).tolist(),
+                 **{k: p[k] for k in ('annotated', ) if k in p})
+            for p in preds if 'scores' in p]
+        result = dict(predictions=predictions,
+                      errors={p['video']: p['error']
+                              for p in preds if 'error' in p},
+                      visualization=visualization)
+        if pred_out_file:
+            mmengine.dump(dict(result, config=self.config_path,
+                               backend=self.backend, labels=self.labels),
+                          pred_out_file, indent=2)
+        return result
+
+    def __call__(self, inputs, vid_out_dir: str = '',
+                 pred_out_file: str = '',
+                 on_result: Optional[Callable[[dict], None]] = None) -> dict:
+        """Classify ``inputs`` (a video, a list, a folder), video by video.
+
+        Args:
+            inputs (str | Sequence[str]): Video files and folders.
+            vid_out_dir (str): Write annotated videos there (an ``.mp4``
+                for one video). Defaults to '' (none).
+            pred_out_file (str): Dump the result there (JSON). Defaults to
+                '' (none); also written when an error stops the run, with
+                the videos done.
+            on_result (Callable, optional): Called with each video's
+                prediction (or ``{'video', 'error'}``) as it is done.
+
+        Returns:
+            dict: See :meth:`postprocess`.
+        """
+        videos = self._inputs_to_list(inputs)
+        if not videos:
+            raise UsageError(f'no videos in {inputs}')
+        preds: List[dict] = []
+        items = self.preprocess(videos)
+        if self.show_progress and len(videos) > 1:
+            from tqdm import tqdm  # on stderr: stdout stays the results'
+            items = tqdm(items, total=len(videos), unit='video')
         try:
-            scores = scorer(video)
-        except VideoError as e:
-            errors[video] = str(e)
-            continue
-        result = dict(scores=scores.tolist(),
-                      top5=top_k(scores, 5, labels))
-        results[video] = result
-        if on_result is not None:
-            on_result(video, result)
-    return results, errors
+            for item in items:
+                pred = self.forward(item)[0]
+                self.visualize(videos, [pred], vid_out_dir)
+                preds.append(pred)
+                if on_result is not None:
+                    on_result(self.postprocess([pred])['predictions'][0]
+                              if 'scores' in pred else pred)
+        finally:  # an error that stops the run keeps the videos done
+            result = self.postprocess(
+                preds, [p['annotated'] for p in preds if 'annotated' in p]
+                or None, pred_out_file=pred_out_file)
+        return result
+
+    def _top_k(self, scores: np.ndarray, k: int) -> List[list]:
+        """The ``k`` best [name, score], best first; (views, classes) scores
+        (``average_clips=None``) are ranked by their mean."""
+        scores = np.asarray(scores, dtype=np.float64)
+        if scores.ndim > 1:
+            scores = scores.reshape(-1, scores.shape[-1]).mean(0)
+        order = np.argsort(-scores, kind='stable')[:k]
+        return [[self.labels[i] if self.labels else str(i),
+                 float(scores[i])] for i in order]
+
+    def _open_runtime(self, path: str) -> Callable:
+        """The graph at ``path`` checked against the config (and the
+        checkpoint), fed in view chunks."""
+        runtime = open_runtime(path, self.backend, self.threads)
+        check_metadata(runtime.metadata, self.config_path, self.model, path)
+        if self.checkpoint is not None:
+            check_checkpoint_sha(runtime.metadata, self.checkpoint, path)
+        return view_chunks(runtime, runtime.metadata)
+
+    def _export_now(self, frames: torch.Tensor) -> Callable:
+        """Export the model traced on one view of ``frames``, open it."""
+        example = frames[:frames_per_view(self.model, self.cfg)]
+        with tempfile.TemporaryDirectory(prefix='tdn_infer_') as tmp:
+            report = export_graph(self.model, example,
+                                  osp.join(tmp, 'model.onnx'),
+                                  self.config_path, self.checkpoint,
+                                  openvino=self.backend == 'openvino')
+            # the runtimes hold the graph in memory once opened
+            return self._open_runtime(report.get('openvino', report['onnx']))
+
+
+def _load_config(config: Union[str, Config]) -> Config:
+    """A config file (found as ``tdn`` finds them) or a copy of a loaded
+    one, with the plugin's and MMAction2's registries ready."""
+    import tdn_plugin
+    tdn_plugin.register_all_modules(init_default_scope=True)
+    if isinstance(config, Config):
+        return copy.deepcopy(config)
+    from tdn_plugin.utils.config_path import resolve_config
+    return Config.fromfile(resolve_config(config))

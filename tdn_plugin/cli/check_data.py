@@ -4,28 +4,21 @@ import argparse
 
 from .utils import add_config_arguments, load_config
 
-HELP = "list missing, unreadable or too short videos of a config"
 SPLITS = ('train', 'val', 'test')
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
     parser.add_argument(
-        '--splits',
-        nargs='+',
-        choices=SPLITS,
-        default=list(SPLITS),
+        '--splits', nargs='+', choices=SPLITS, default=list(SPLITS),
         help='which dataloaders to check (default: all three)')
     parser.add_argument(
-        '--min-frames',
-        type=int,
+        '--min-frames', type=int,
         help='a video with fewer frames is too short (default: the frames '
         'one sampled window needs: frames_per_segment of TDNSampleFrames, '
         'clip_len * frame_interval of SampleFrames, else 1)')
     parser.add_argument(
-        '--jobs',
-        type=int,
-        default=1,
+        '--jobs', type=int, default=1,
         help='check videos in this many processes (default: 1)')
 
 

@@ -1,73 +1,71 @@
-"""``tdn compare``: train, test and compare recognizer configs in one table.
-
-The work is done by :mod:`tdn_plugin.apis.compare`.
-"""
+"""``tdn compare``: argument parsing and printing around
+:func:`tdn_plugin.apis.compare.compare`."""
 import argparse
-import sys
-
-HELP = 'train, test and compare recognizer configs in one table'
+from dataclasses import fields
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the subcommand's arguments.
+    """Add the subcommand's arguments (a list of declarations, longer than
+    60 lines).
 
     Args:
         parser (argparse.ArgumentParser): The ``compare`` parser.
     """
+    from tdn_plugin.utils.config_edit import PRETRAINED, RECIPES
     from tdn_plugin.utils.views import VIEWS
 
     from .utils import ConfigOptions
     parser.description = (
-        'Train and test every config (any MMAction2 2D recognizer) under one '
-        'budget (same data, epochs, input size, seed, test protocol) with '
-        "mmengine's Runner, measure them side by side in one process, then "
-        'print the table (top-1, top-5, mean class accuracy, per-family '
-        'top-1 where the data has families.json, params, GMACs per view x '
-        'views, ms per view, data vs compute time) and write '
-        'WORK_DIR/results.json, results.csv, results.md, '
-        'accuracy_vs_cost.png (the paper\'s Figure 1) and confusion '
-        'matrices. A config that fails is reported on one line and the '
-        'others still run.')
+        'Train and test every config (any MMAction2 recognizer, 2D or 3D) '
+        'under one budget (data, epochs, input size, recipe, seed, test '
+        'protocol, bad-video policy), measure them side by side, print the '
+        'table and write WORK_DIR/results.json, results.csv, results.md, '
+        'accuracy_vs_cost.png and confusion matrices. A config that fails '
+        'is named with why in each of them, and the others still run.')
     parser.add_argument(
         'configs', nargs='*', metavar='CONFIG',
-        help='MMAction2 recognizer configs: files, configs/X.py of the '
-        'plugin, tdn_plugin::X.py, or MMAction2\'s own as '
-        'mmaction::recognition/tsm/X.py')
+        help='recognizer configs: files, configs/X.py of the plugin, or '
+        "MMAction2's own as mmaction::recognition/tsm/X.py")
     parser.add_argument(
         '--from-work-dirs', nargs='+', metavar='W',
         help='build the report from finished runs (their dumped config, '
         'best/last checkpoint and logs) without retraining')
     parser.add_argument('--names', nargs='+', metavar='NAME',
                         help='a table name per config (default: file names)')
-    data = parser.add_argument_group(
-        'data (default: keep each config\'s own)')
+    data = parser.add_argument_group("data (default: each config's own)")
     data.add_argument('--data-root', metavar='D',
                       help='directory of the videos (data_prefix)')
     data.add_argument('--train-list', metavar='T',
                       help='training list (VideoDataset: "video label")')
-    data.add_argument('--val-list', metavar='V',
-                      help='test list (the models are tested on it)')
+    data.add_argument('--val-list', metavar='V', help='test list')
     data.add_argument('--classes', metavar='C',
                       help='class names, one a line (sets num_classes)')
     data.add_argument('--families', metavar='FILE',
                       help='families.json: {"family": ["class", ...]} '
                       '(default: next to the classes file or the lists)')
-    budget = parser.add_argument_group(
-        'budget (default: each config\'s own)')
+    budget = parser.add_argument_group('budget')
     budget.add_argument('--epochs', type=int, metavar='E')
     budget.add_argument('--input-size', type=int, metavar='S',
                         help='square input size of every split')
     budget.add_argument('--batch-size', type=int, metavar='B')
     budget.add_argument('--num-workers', type=int, metavar='N')
-    budget.add_argument('--views', choices=list(VIEWS),
-                        help='test protocol: 1 clip centre crop, 1 clip 3 '
-                        'crops, 10 clips x 3 crops')
-    budget.add_argument('--seed', type=int, default=0)
     budget.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptions, default={},
-        metavar='KEY=VALUE',
-        help='merged into every config first (e.g. '
-        'model.backbone.pretrained=None to train from scratch offline)')
+        '--views', choices=list(VIEWS), default='1x1',
+        help='test protocol of every model: 1 clip centre crop, 1 clip 3 '
+        'crops, 10 clips x 3 crops (default: %(default)s)')
+    budget.add_argument(
+        '--pretrained', choices=PRETRAINED, default='keep',
+        help="keep each config's pretrained weights, or none: clear every "
+        'pretrained source and train from scratch (default: %(default)s)')
+    budget.add_argument(
+        '--recipe', choices=RECIPES, default='shared',
+        help="shared: the first config's optimiser, schedule, warm-up, "
+        "weight decay, batch and clip grad for all; own: each config's, its "
+        'lr scaled linearly to the batch used (default: %(default)s)')
+    budget.add_argument('--seed', type=int, default=0)
+    budget.add_argument('--cfg-options', nargs='+', action=ConfigOptions,
+                        default={}, metavar='KEY=VALUE',
+                        help='merged into every config first')
     parser.add_argument('--work-dir', default='work_dirs/compare',
                         help='report here, each run in WORK_DIR/<name> '
                         '(default: %(default)s)')
@@ -77,8 +75,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--threads', type=int, metavar='N',
                         help='PyTorch CPU threads (default: OMP_NUM_THREADS, '
                         'else all cores)')
-    parser.add_argument('--verbose', action='store_true',
-                        help="show each Runner's environment and config dump")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -88,38 +84,28 @@ def main(args: argparse.Namespace) -> int:
         args (argparse.Namespace): Parsed arguments.
 
     Returns:
-        int: 0 when every config ran, 1 when one failed or on a bad request
-        (message on stderr).
+        int: 0 when every config ran, 1 when one failed.
+
+    Raises:
+        UsageError: Neither or both of CONFIGs and --from-work-dirs.
     """
     from tdn_plugin.apis.compare import (
-        CompareError,
         CompareSettings,
         compare,
         report_work_dirs,
     )
-    from tdn_plugin.apis.data import DataError
+    from tdn_plugin.utils.errors import UsageError
     from tdn_plugin.utils.timing import set_threads
     if bool(args.configs) == bool(args.from_work_dirs):
-        print('tdn compare: error: give CONFIGs or --from-work-dirs (one of '
-              'the two)', file=sys.stderr)
-        return 1
-    settings = CompareSettings(
-        data_root=args.data_root, train_list=args.train_list,
-        val_list=args.val_list, classes=args.classes,
-        families=args.families, epochs=args.epochs,
-        input_size=args.input_size, batch_size=args.batch_size,
-        num_workers=args.num_workers, views=args.views, seed=args.seed,
-        cfg_options=args.cfg_options or None,
-        latency_rounds=args.latency_rounds, verbose=args.verbose)
+        raise UsageError('give CONFIGs or --from-work-dirs (one of the two)')
+    settings = CompareSettings(**{  # every field is an option's dest
+        f.name: getattr(args, f.name) for f in fields(CompareSettings)})
+    settings.cfg_options = settings.cfg_options or None
     print(f'tdn compare: {set_threads(args.threads)}', flush=True)
-    try:
-        if args.from_work_dirs:
-            done = report_work_dirs(args.from_work_dirs, args.work_dir,
-                                    settings, names=args.names)
-        else:
-            done = compare(args.configs, args.work_dir, settings,
-                           names=args.names)
-    except (CompareError, DataError) as error:
-        print(f'tdn compare: error: {error}', file=sys.stderr)
-        return 1
+    if args.from_work_dirs:
+        done = report_work_dirs(args.from_work_dirs, args.work_dir, settings,
+                                names=args.names)
+    else:
+        done = compare(args.configs, args.work_dir, settings,
+                       names=args.names)
     return 1 if done['failed'] else 0

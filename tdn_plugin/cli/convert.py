@@ -3,8 +3,6 @@ import argparse
 import os
 import os.path as osp
 
-HELP = "convert an authors' release TDN checkpoint for MMAction2"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('src', help="the release's file (e.g. best.pth.tar)")
@@ -20,29 +18,20 @@ def main(args: argparse.Namespace) -> int:
     import torch
 
     from tdn_plugin.converters import (
-        ConversionError,
         convert_release_state_dict,
         load_release_checkpoint,
     )
+    from tdn_plugin.utils.errors import MissingFileError
     if not osp.isfile(args.src):
-        raise SystemExit(f'tdn convert: no such file: {args.src}')
-    try:
-        state_dict, info = convert_release_state_dict(
-            load_release_checkpoint(args.src))
-    except ConversionError as err:
-        raise SystemExit(f'tdn convert: {args.src}: {err}')
+        raise MissingFileError(f'no such file: {args.src}')
+    state_dict, info = convert_release_state_dict(
+        load_release_checkpoint(args.src))
     if args.config:
-        from tdn_plugin.utils.checks import (
-            CheckpointMismatchError,
-            check_checkpoint,
-        )
+        from tdn_plugin.utils.checks import check_checkpoint
 
         from .utils import build_model, load_config
         model = build_model(load_config(args.config))
-        try:
-            check_checkpoint(state_dict, model, args.src)
-        except CheckpointMismatchError as err:
-            raise SystemExit(f'tdn convert: {err}')
+        check_checkpoint(state_dict, model, args.src)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     meta = dict(converted_from=osp.basename(args.src), depth=info['depth'],
                 num_classes=info['num_classes'])

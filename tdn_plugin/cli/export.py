@@ -1,15 +1,16 @@
 """``tdn export``: a checkpoint to ONNX / OpenVINO / int8, checked."""
 import argparse
 
-from .utils import add_config_arguments
+from tdn_plugin.utils.views import VIEWS
 
-HELP = 'export a checkpoint to ONNX (OpenVINO IR, int8), checked'
+from .utils import add_config_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
     parser.add_argument('checkpoint', help='.pth checkpoint of the config')
-    parser.add_argument('--out', required=True, help='the .onnx file')
+    parser.add_argument('--out', required=True,
+                        help='the .onnx file (its folder is created)')
     parser.add_argument(
         '--views', type=int,
         help='views in the traced input (default 1). The views axis stays '
@@ -20,7 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--check', action='store_true',
         help='compare ONNX Runtime (and OpenVINO) with PyTorch on random '
-        'and real frames; exit 1 if they differ by more than --tolerance')
+        'frames and two real clips; exit 1 if they differ by more than '
+        '--tolerance')
+    parser.add_argument(
+        '--check-views', choices=VIEWS, default='1x1',
+        help='test protocol of the real clips of --check (default 1x1)')
     parser.add_argument('--tolerance', type=float, default=1e-4,
                         help='relative tolerance of --check')
     parser.add_argument('--openvino', action='store_true',
@@ -41,22 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     import json
 
-    from tdn_plugin.apis.inference import first_line
+    from tdn_plugin.deploy.export import export_config
 
     from .utils import load_config
-    cfg = load_config(args.config, args.cfg_options)
-    try:
-        from tdn_plugin.deploy.export import check_output_path, export_config
-        check_output_path(args.out)
-        report = export_config(
-            args.config, cfg, args.checkpoint, args.out, args.views,
-            args.opset, args.check, args.openvino, args.int8,
-            args.calib_clips, args.eval_clips, args.tolerance)
-    except ImportError as e:
-        raise SystemExit(f'tdn export: {first_line(e)} (install the deploy '
-                         "extra: pip install 'tdn_plugin[deploy]')")
-    except (OSError, ValueError, AssertionError) as e:
-        raise SystemExit(f'tdn export: {first_line(e)}')
+    report = export_config(
+        args.config, load_config(args.config, args.cfg_options),
+        args.checkpoint, args.out, args.views, args.opset, args.check,
+        args.check_views, args.openvino, args.int8, args.calib_clips,
+        args.eval_clips, args.tolerance)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(report, f, indent=2)

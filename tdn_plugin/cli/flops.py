@@ -3,17 +3,11 @@ import argparse
 
 from .utils import add_config_arguments
 
-HELP = "parameters and MACs of a config's model"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
-    parser.add_argument(
-        '--shape',
-        type=int,
-        nargs='+',
-        default=[224, 224],
-        help='input H W (default 224 224), one view')
+    parser.add_argument('--shape', type=int, nargs='+', default=[224, 224],
+                        help='input H W (default 224 224), one view')
 
 
 def main(args: argparse.Namespace) -> int:

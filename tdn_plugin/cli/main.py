@@ -1,43 +1,39 @@
 """The ``tdn`` command: ``tdn SUBCOMMAND ...``.
 
-Each subcommand lives in ``tdn_plugin/cli/<name>.py`` and defines ``HELP``
-(one line), ``add_arguments(parser)`` and ``main(args) -> int``; it parses
-arguments and calls library functions. Modules are imported only when their
-subcommand is asked for, and nothing here imports torch or MMAction2, so
-``tdn --help`` and ``tdn SUBCOMMAND --help`` are instant (with the entry
-point ``tdn_plugin_cli``, which imports the package without registering).
+Each subcommand lives in ``tdn_plugin/cli/<name>.py`` and defines
+``add_arguments(parser)`` and ``main(args) -> int``; it parses arguments,
+calls library functions and prints. Its one-line help is :data:`HELP`,
+here only. Modules are imported only when their subcommand is asked for,
+and nothing here imports torch or MMAction2, so ``tdn --help`` and ``tdn
+SUBCOMMAND --help`` are instant (with the entry point ``tdn_plugin_cli``,
+which imports the package without registering).
 
-Exit codes: 0 done, 1 a failed check or bad input (one line, no traceback;
-``--verbose`` shows the traceback), 2 wrong usage (argparse).
+The error policy, for every subcommand: a subcommand raises; it never
+prints an error or exits itself. :func:`run` prints a user error
+(:class:`tdn_plugin.utils.errors.UserError`, and what ONNX Runtime or
+OpenVINO raise) as one line, ``tdn SUBCOMMAND: message``, on stderr and
+exits with 1; with ``--verbose`` it lets the error go, traceback and all.
+Any other error is a bug and always keeps its traceback.
+
+Exit codes: 0 done, 1 a failed check or a user error, 2 wrong usage
+(argparse).
 """
 import argparse
 import importlib
 import sys
 from typing import List, Optional
 
-# subcommand -> module under tdn_plugin.cli, in the order --help lists them
-COMMANDS = {
-    'train': 'train',
-    'test': 'test',
-    'convert': 'convert',
-    'flops': 'flops',
-    'demo': 'demo',
-    'compare': 'compare',
-    'make-toy-data': 'make_toy_data',
-    'benchmark': 'benchmark',
-    'ensemble': 'ensemble',
-    'check-data': 'check_data',
-    'infer': 'infer',
-    'export': 'export',
-}
+from tdn_plugin.utils.errors import is_user_error, one_line
 
-# one line each, kept here so that --help needs no heavy import
+# subcommand -> its one-line help: the one place it is written (so that
+# --help needs no heavy import)
 HELP = {
     'train': 'train a model from an MMAction2 config (mmengine Runner)',
     'test': 'test a checkpoint with an MMAction2 config',
     'convert': "convert an authors' release TDN checkpoint for MMAction2",
     'flops': 'parameters and MACs of a config\'s model',
-    'demo': 'toy motion data; train, compare TDN, GTDNet, TSN, TSM on CPU',
+    'demo': 'toy motion data; train and compare TDN, TSN, TSM (--all: more) '
+    'on CPU',
     'compare': 'train, test and compare recognizer configs in one table',
     'make-toy-data': 'generate the toy motion video dataset',
     'benchmark': 'latency, throughput and data-pipeline speed, side by side',
@@ -46,41 +42,12 @@ HELP = {
     'infer': 'classify videos: top-5 classes, annotated video, JSON scores',
     'export': 'export a checkpoint to ONNX (OpenVINO IR, int8), checked',
 }
-
-# Errors that are the user's input, not a bug: `tdn` prints them as one
-# line and exits with 1. Module -> class names; looked up only when an
-# error happens (a class whose module was never imported cannot be raised).
-USER_ERRORS = {
-    'tdn_plugin.utils.checks': ('ConfigError', 'CheckpointMismatchError'),
-    'tdn_plugin.utils.config_path': ('ConfigNotFoundError', ),
-    'tdn_plugin.utils.dependencies': ('MissingDependencyError', ),
-    'tdn_plugin.compat': ('CheckpointRefusedError', ),
-    'tdn_plugin.converters.release_tdn': ('ConversionError', ),
-    'tdn_plugin.datasets.skip_bad_videos': ('BadVideoError', ),
-    'tdn_plugin.datasets.data_check': ('DataListError', ),
-    'tdn_plugin.apis.compare': ('CompareError', ),
-    'tdn_plugin.apis.data': ('DataError', ),
-    'tdn_plugin.apis.demo': ('DemoError', ),
-    'tdn_plugin.apis.ensemble': ('EnsembleError', ),
-    'tdn_plugin.apis.inference': ('VideoError', ),
-    'tdn_plugin.utils.views': ('ViewsError', ),
-    'tdn_plugin.deploy.metadata': ('DeployMismatchError', ),
-    'tdn_plugin.deploy.parity': ('ParityError', ),
-}
+# subcommand -> its module under tdn_plugin.cli, in the order --help lists
+COMMANDS = {name: name.replace('-', '_') for name in HELP}
 
 
 def _module(command: str):
     return importlib.import_module(f'tdn_plugin.cli.{COMMANDS[command]}')
-
-
-def is_user_error(error: BaseException) -> bool:
-    """Whether ``error`` is one of :data:`USER_ERRORS`."""
-    for module, names in USER_ERRORS.items():
-        loaded = sys.modules.get(module)
-        if loaded is not None and any(
-                isinstance(error, getattr(loaded, n, ())) for n in names):
-            return True
-    return False
 
 
 def _version() -> str:
@@ -96,8 +63,7 @@ def build_parser(
         'demo, benchmark.')
     parser.add_argument('--version', action='version', version=_version())
     parser.add_argument(
-        '--verbose',
-        action='store_true',
+        '--verbose', action='store_true',
         help='show the Runner\'s environment and config dump, library '
         'warnings, and the traceback of an error')
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
@@ -137,18 +103,31 @@ def main(argv: Optional[List[str]] = None) -> int:
     return int(_module(args.command).main(args) or 0)
 
 
+def error_line(command: Optional[str], error: BaseException) -> str:
+    """How :func:`run` reports a user error: ``tdn COMMAND: message``
+    (``tdn: message`` without a ``command``), the message's first line
+    (:func:`tdn_plugin.utils.errors.one_line`), and a pointer to
+    ``--verbose`` when the message has more lines."""
+    prefix = f'tdn {command}' if command else 'tdn'
+    line = one_line(error)
+    more = len([x for x in str(error).splitlines() if x.strip()]) - 1
+    if more > 0:
+        line += f' ({more} more line(s) with --verbose)'
+    return f'{prefix}: {line}'
+
+
 def run(argv: Optional[List[str]] = None) -> int:
     """:func:`main` for the console: a user error is one line on stderr
-    and exit code 1 (its traceback with ``--verbose``)."""
+    (:func:`error_line`) and exit code 1; with ``--verbose`` it is raised
+    with its traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         return main(argv)
-    except Exception as error:  # noqa: BLE001  sorted below
+    except Exception as error:  # noqa: BLE001  sorted by is_user_error
         if not is_user_error(error) or '--verbose' in argv:
             raise
         command = next((a for a in argv if a in COMMANDS), None)
-        prefix = f'tdn {command}' if command else 'tdn'
-        print(f'{prefix}: {error}', file=sys.stderr)
+        print(error_line(command, error), file=sys.stderr)
         return 1
 
 

@@ -1,39 +1,33 @@
 """``tdn train``: MMAction2's tools/train.py, for a PyPI install."""
 import argparse
 
+from tdn_plugin.utils.errors import UsageError
+
 from .utils import (
     add_config_arguments,
     add_launcher_arguments,
-    build_runner,
     load_config,
     release_distributed,
-    require_data,
     set_launcher,
     set_work_dir,
 )
-
-HELP = 'train a model from an MMAction2 config (mmengine Runner)'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument(
-        '--resume',
-        nargs='?',
-        const='auto',
+        '--resume', nargs='?', const='auto',
         help='resume from CKPT, or without a value from the latest '
         'checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision')
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
-    parser.add_argument(
-        '--auto-scale-lr',
-        action='store_true',
+        '--auto-scale-lr', action='store_true',
         help='scale the lr by the actual batch size (auto_scale_lr)')
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument(
-        '--deterministic',
-        action='store_true',
+        '--deterministic', action='store_true',
         help='deterministic algorithms, and every epoch seeded from (seed, '
         'epoch) so that a resumed run repeats the uninterrupted one')
     add_launcher_arguments(parser)
@@ -48,14 +42,13 @@ def merge_args(cfg, args: argparse.Namespace):
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
         elif wrapper != 'AmpOptimWrapper':
-            raise SystemExit(f'tdn train --amp: optim_wrapper type {wrapper} '
-                             'is not OptimWrapper/AmpOptimWrapper')
+            raise UsageError(f'--amp: optim_wrapper type {wrapper} is not '
+                             'OptimWrapper/AmpOptimWrapper')
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
+    if args.resume is not None:  # 'auto': the latest in the work dir
+        cfg.resume = True
+        cfg.load_from = None if args.resume == 'auto' else args.resume
     if args.seed is not None or args.deterministic:
         cfg.randomness = dict(
             seed=args.seed if args.seed is not None else 0,
@@ -69,10 +62,12 @@ def merge_args(cfg, args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
+    from tdn_plugin.datasets.data_check import require_lists
+    from tdn_plugin.engine.runner import build_runner
     from tdn_plugin.utils.checks import check_config
     cfg = merge_args(load_config(args.config, args.cfg_options), args)
     check_config(cfg)
-    require_data(cfg, ['train'] + (['val'] if cfg.get('val_cfg') else []))
+    require_lists(cfg, ['train'] + (['val'] if cfg.get('val_cfg') else []))
     runner = build_runner(cfg, args.verbose)
     runner.train()
     release_distributed()

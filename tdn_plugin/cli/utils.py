@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os.path as osp
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
     from mmengine.config import Config
@@ -29,20 +29,15 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         'installed package when not in the current directory), '
         'tdn_plugin::tdn/X.py or mmaction::recognition/tsm/X.py')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=ConfigOptions,
-        default={},
+        '--cfg-options', nargs='+', action=ConfigOptions, default={},
         help='override config settings, KEY=VALUE (e.g. '
         'model.cls_head.num_classes=10 train_dataloader.batch_size=4)')
 
 
 def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='distributed launcher (gloo without CUDA)')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='distributed launcher (gloo without CUDA)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
@@ -51,7 +46,8 @@ def load_config(name: str, cfg_options: Optional[dict] = None) -> Config:
     :func:`tdn_plugin.utils.config_path.resolve_config`), merge overrides,
     apply its ``bad_videos`` setting
     (:func:`tdn_plugin.datasets.skip_bad_videos.wrap_bad_videos`), make the
-    plugin and MMAction2's registries current (a config need not import the
+    plugin and MMAction2's registries current
+    (:func:`tdn_plugin.register_all_modules`; a config need not import the
     plugin itself)."""
     import tdn_plugin
     tdn_plugin.register_all_modules()
@@ -63,24 +59,10 @@ def load_config(name: str, cfg_options: Optional[dict] = None) -> Config:
         cfg.merge_from_dict(cfg_options)
     from tdn_plugin.datasets.skip_bad_videos import wrap_bad_videos
     wrap_bad_videos(cfg)
-    from mmaction.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    from mmengine.registry import init_default_scope
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    tdn_plugin.register_all_modules(
+        init_default_scope=True,
+        default_scope=cfg.get('default_scope') or 'mmaction')
     return cfg
-
-
-def build_runner(cfg: Config, verbose: bool = False):
-    """The config's Runner (:func:`tdn_plugin.engine.runner.build_runner`)."""
-    from tdn_plugin.engine.runner import build_runner as build
-    return build(cfg, verbose)
-
-
-def require_data(cfg: Config, splits: Sequence[str]) -> None:
-    """One clear error (``train list not found: PATH``) before any work if
-    an annotation list of the splits a run reads is missing."""
-    from tdn_plugin.datasets.data_check import require_lists
-    require_lists(cfg, splits)
 
 
 def build_model(cfg: Config, pretrained: bool = False):
@@ -125,7 +107,6 @@ def set_launcher(cfg: Config, launcher: str) -> None:
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     if cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
-            type='MMDistributedDataParallel',
-            device_ids=None,
+            type='MMDistributedDataParallel', device_ids=None,
             broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))

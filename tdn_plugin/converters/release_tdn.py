@@ -14,6 +14,8 @@ from typing import Dict, Optional, Tuple
 
 import torch
 
+from tdn_plugin.utils.errors import UserError
+
 # release name in an L-TDM ("mse") -> LongTermTDM's name
 _LTDM_NAMES = {
     'conv1': 'reduce',
@@ -30,7 +32,7 @@ _DROPPED = re.compile(r'base_model\.conv1_temp1?\.(weight|bias)$')
 _DEPTHS = {6: 50, 23: 101}  # res4 blocks -> ResNet depth
 
 
-class ConversionError(ValueError):
+class ConversionError(UserError, ValueError):
     """A release checkpoint that cannot be converted."""
 
 
@@ -40,8 +42,12 @@ def load_release_checkpoint(path: str) -> Dict[str, torch.Tensor]:
     Returns:
         dict: The state dict, ``module.`` prefixes stripped.
     """
+    from tdn_plugin.compat import mmengine_checkpoint_globals_allowed
     try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+        # numpy scalars (a saved best_prec1) load as in mmengine's files
+        with mmengine_checkpoint_globals_allowed():
+            checkpoint = torch.load(path, map_location='cpu',
+                                    weights_only=True)
     except FileNotFoundError:
         raise
     except Exception as err:  # pickle.UnpicklingError, RuntimeError...

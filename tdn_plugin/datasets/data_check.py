@@ -6,27 +6,18 @@ import io
 import os
 import os.path as osp
 import sys
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
+
+from tdn_plugin.utils.config_edit import dataset_leaves, datasets_of
+from tdn_plugin.utils.errors import UserError, describe
 
 SPLITS = ('train', 'val', 'test')
 # (kind, file, detail); kind: 'missing', 'unreadable', 'too short'
 Problem = Tuple[str, str, str]
 
 
-class DataListError(FileNotFoundError):
+class DataListError(UserError, FileNotFoundError):
     """An annotation list (``ann_file``) a run needs does not exist."""
-
-
-def leaves(dataset: dict) -> Iterator[dict]:
-    """The annotated datasets inside wrappers (RepeatDataset,
-    SkipBadVideos, ConcatDataset, ...)."""
-    if 'datasets' in dataset:
-        for inner in dataset['datasets']:
-            yield from leaves(inner)
-    elif 'dataset' in dataset and 'ann_file' not in dataset:
-        yield from leaves(dataset['dataset'])
-    else:
-        yield dataset
 
 
 def default_min_frames(pipeline: list) -> int:
@@ -40,11 +31,6 @@ def default_min_frames(pipeline: list) -> int:
             return transform.get('clip_len', 1) * transform.get(
                 'frame_interval', 1)
     return 1
-
-
-def _describe(error: BaseException) -> str:
-    from .skip_bad_videos import describe
-    return describe(error)
 
 
 @contextlib.contextmanager
@@ -89,7 +75,7 @@ def check_video(filename: str, min_frames: int) -> Optional[Problem]:
             reader.get_batch(sorted({0, frames - 1})).asnumpy()
         except Exception as error:  # noqa: BLE001
             return ('unreadable', filename, 'decoding its first or last '
-                    f'frame fails: {_describe(error)}')
+                    f'frame fails: {describe(error)}')
     if frames < min_frames:
         return 'too short', filename, f'{frames} frames < {min_frames}'
     return None
@@ -121,7 +107,7 @@ def check_frames(info: dict, min_frames: int) -> Optional[Problem]:
             image = cv2.imdecode(
                 np.frombuffer(fileio.get(path), np.uint8), cv2.IMREAD_COLOR)
         except Exception as error:  # noqa: BLE001
-            return 'unreadable', folder, f'{name}: {_describe(error)}'
+            return 'unreadable', folder, f'{name}: {describe(error)}'
         if image is None:
             return 'unreadable', folder, f'{name} cannot be decoded'
     if total < min_frames:
@@ -138,7 +124,7 @@ def _check(job: Tuple[dict, int]) -> Optional[Problem]:
             return check_video(info['filename'], min_frames)
     except Exception as error:  # noqa: BLE001  never stop the scan
         name = info.get('filename') or info.get('frame_dir')
-        return 'unreadable', str(name), _describe(error)
+        return 'unreadable', str(name), describe(error)
     return 'unreadable', str(info), 'neither a video file nor a frame folder'
 
 
@@ -156,13 +142,13 @@ def check_split(split: str, dataset_cfg: dict, min_frames: Optional[int],
     """(number of entries, problems) of one split, with a progress bar."""
     from tqdm import tqdm
     entries, problems = [], []
-    for leaf in leaves(dataset_cfg):
+    for leaf in dataset_leaves(dataset_cfg):
         need = min_frames or default_min_frames(leaf.get('pipeline'))
         try:
             entries += [(info, need) for info in _entries(leaf)]
         except Exception as error:  # noqa: BLE001
             problems.append(('unreadable', str(leaf.get('ann_file')),
-                             f'annotation file: {_describe(error)}'))
+                             f'annotation file: {describe(error)}'))
     bar = dict(total=len(entries), desc=f'check-data {split}', unit='video')
     if jobs > 1 and len(entries) > 1:
         import multiprocessing
@@ -179,13 +165,11 @@ def missing_lists(cfg, splits: Sequence[str] = SPLITS
     """(split, ann_file) of each annotation list of the splits' datasets
     that does not exist (local files; other backends are not looked at)."""
     missing = []
-    for split in splits:
-        loader = cfg.get(f'{split}_dataloader') or {}
-        for leaf in leaves(loader.get('dataset') or {}):
-            ann_file = leaf.get('ann_file')
-            if ann_file and '://' not in str(ann_file) and not osp.isfile(
-                    ann_file) and (split, ann_file) not in missing:
-                missing.append((split, ann_file))
+    for split, leaf in datasets_of(cfg, splits):
+        ann_file = leaf.get('ann_file')
+        if ann_file and '://' not in str(ann_file) and not osp.isfile(
+                ann_file) and (split, ann_file) not in missing:
+            missing.append((split, ann_file))
     return missing
 
 
@@ -248,7 +232,7 @@ def check_data(cfg, splits: Sequence[str] = SPLITS,
         key = repr([(leaf.get('type'), leaf.get('ann_file'),
                      leaf.get('data_prefix'), min_frames
                      or default_min_frames(leaf.get('pipeline')))
-                    for leaf in leaves(dataset)])
+                    for leaf in dataset_leaves(dataset)])
         if key in seen:
             print(f'{split}: the same annotation list as {seen[key]}')
             continue

@@ -1,7 +1,7 @@
 """A dataset wrapper that keeps long runs alive through unreadable videos."""
 import copy
 import os.path as osp
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -9,12 +9,14 @@ from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
+from tdn_plugin.utils.errors import UserError, describe
+
 # metainfo keys of the data samples that carry the reports to BadVideoHook
 SKIPPED_KEY = 'skipped_videos'  # train: [(file, cause), ...] replaced
 UNREADABLE_KEY = 'unreadable_video'  # val/test: (file, cause) of a blank
 
 
-class BadVideoError(RuntimeError):
+class BadVideoError(UserError, RuntimeError):
     """A sample whose video could not be loaded (``strict`` mode), or too
     many unreadable samples in a row."""
 
@@ -25,17 +27,6 @@ def video_name(data_info: dict, idx: int) -> str:
         if data_info.get(key):
             return str(data_info[key])
     return f'sample {idx}'
-
-
-def describe(error: BaseException) -> str:
-    """``Type: message`` on one line, at most 200 characters."""
-    if isinstance(error, OSError) and error.strerror:
-        text = error.strerror  # without the file name
-    else:
-        text = ' '.join(str(error).split())
-    text = f'{type(error).__name__}: {text}' if text else \
-        type(error).__name__
-    return text if len(text) <= 200 else text[:197] + '...'
 
 
 def _zeros_like(value: Any) -> Any:
@@ -50,13 +41,25 @@ def _zeros_like(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def walk_datasets(dataset: Any) -> Iterator[Any]:
+    """A built dataset and every dataset inside it, outermost first:
+    through ``dataset`` (RepeatDataset, SkipBadVideos, ...) and
+    ``datasets`` (ConcatDataset); the built counterpart of
+    :func:`tdn_plugin.utils.config_edit.dataset_leaves`."""
+    todo = [dataset]
+    while todo:
+        current = todo.pop(0)
+        if current is None:
+            continue
+        yield current
+        attrs = getattr(current, '__dict__', {})
+        todo.extend(attrs.get('datasets') or [])
+        todo.append(attrs.get('dataset'))
+
+
 def _find_test_mode(dataset: Any) -> bool:
-    while dataset is not None:
-        if hasattr(dataset, 'test_mode'):
-            return bool(dataset.test_mode)
-        inner = getattr(dataset, 'datasets', None)
-        dataset = inner[0] if inner else getattr(dataset, 'dataset', None)
-    return False
+    return next((bool(inner.test_mode) for inner in walk_datasets(dataset)
+                 if hasattr(inner, 'test_mode')), False)
 
 
 @DATASETS.register_module()

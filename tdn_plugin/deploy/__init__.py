@@ -1,5 +1,5 @@
-"""Deployment: ONNX export of a recognizer's test-time scores, ONNX Runtime
-and OpenVINO backends, int8 quantisation and backend benchmarks.
+"""Deployment: a recognizer's test-time scores as an ONNX graph (OpenVINO
+IR, int8), run by ONNX Runtime and OpenVINO, checked against PyTorch.
 
 Needs the ``deploy`` extra (onnx, onnxruntime, openvino); submodules import
 them where they are used.

@@ -1,25 +1,69 @@
-"""Real clips of a config, for parity checks and int8 calibration: from
-its val/test list where the files are there, else a generated toy video run
-through its test pipeline."""
+"""Videos as a model sees them: a video file through a config's test
+pipeline (a clip), its frames after the model's ``data_preprocessor``, and
+the real clips of a config that parity checks and int8 calibration use."""
 import os.path as osp
 import tempfile
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
+import torch
 from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+
+from tdn_plugin.utils.errors import UserError, one_line
+
+
+class VideoError(UserError, ValueError):
+    """A video that is missing or cannot be decoded."""
+
+
+def load_clip(pipeline: Callable, video: str) -> dict:
+    """Run a test pipeline on a video file.
+
+    Args:
+        pipeline (Callable): A ``Compose`` of
+            :func:`tdn_plugin.utils.views.video_test_pipeline`.
+        video (str): Video file.
+
+    Returns:
+        dict: ``inputs`` and ``data_samples`` of one sample.
+
+    Raises:
+        VideoError: The file is missing or cannot be decoded.
+    """
+    if not osp.isfile(video):
+        raise VideoError(f'video not found: {video}')
+    try:
+        return pipeline(
+            dict(filename=video, label=-1, start_index=0, modality='RGB'))
+    except Exception as e:  # decord's and the transforms' errors
+        raise VideoError(f'cannot decode {video}: {one_line(e)}') from None
+
+
+def preprocess(preprocessor: Callable, clip: dict) -> torch.Tensor:
+    """The model's ``data_preprocessor`` on one pipeline output.
+
+    Args:
+        preprocessor (Callable), clip (dict): The recognizer's
+            ``data_preprocessor``; an output of :func:`load_clip`.
+
+    Returns:
+        torch.Tensor: (views * frames_per_view, 3, H, W) float32 frames.
+    """
+    with torch.no_grad():
+        data = preprocessor(pseudo_collate([clip]), False)
+    return data['inputs'][0]
 
 
 def _dataset(cfg: Config, split: str):
+    """The split's dataset, or None where its list is not here."""
     from mmaction.registry import DATASETS
-    loader = cfg.get(f'{split}_dataloader')
-    if not loader or 'dataset' not in loader:
-        return None
-    dataset_cfg = loader['dataset']
-    while dataset_cfg.get('type') == 'SkipBadVideos':  # its wrapped list
-        dataset_cfg = dataset_cfg['dataset']
-    ann_file = dataset_cfg.get('ann_file')
-    if ann_file and not osp.isfile(
-            osp.join(dataset_cfg.get('data_root') or '', ann_file)):
+    dataset_cfg = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
+    while dataset_cfg and dataset_cfg.get('type') == 'SkipBadVideos':
+        dataset_cfg = dataset_cfg['dataset']  # its wrapped list
+    if not dataset_cfg or not osp.isfile(
+            osp.join(dataset_cfg.get('data_root') or '',
+                     dataset_cfg.get('ann_file') or '')):
         return None
     try:
         dataset = DATASETS.build(dataset_cfg)
@@ -28,78 +72,53 @@ def _dataset(cfg: Config, split: str):
     return dataset if len(dataset) else None
 
 
-def dataset_clips(cfg: Config, split: str, count: int) -> List[dict]:
-    """Up to ``count`` clips spread evenly over a split's list (through
-    the split's pipeline); unreadable videos are skipped.
-
-    Args:
-        cfg (Config): The config.
-        split (str): 'val' or 'test'.
-        count (int): Clips wanted.
-
-    Returns:
-        list[dict]: Pipeline outputs (empty if the list is not here).
-    """
-    dataset = _dataset(cfg, split)
-    if dataset is None:
-        return []
-    picks = np.unique(np.linspace(0, len(dataset) - 1, count).round())
-    clips = []
-    for index in picks.astype(int):
-        try:
-            clips.append(dataset[int(index)])
-        except Exception:  # a bad video in the list: take the others
-            continue
-    return clips
-
-
 def listed_clips(cfg: Config, count: int,
                  splits: Tuple[str, ...] = ('val', 'test')
                  ) -> Tuple[List[dict], Optional[str]]:
-    """Up to ``count`` clips of the first of ``splits`` whose list is here
-    (a config may have no val loader, e.g. one written by ``tdn compare``,
-    which tests instead).
+    """Up to ``count`` clips spread evenly over the list of the first of
+    ``splits`` that is here; unreadable videos are skipped. A config may
+    have no val loader (e.g. one written by ``tdn compare``).
 
     Args:
-        cfg (Config): The config.
-        count (int): Clips wanted.
-        splits (tuple[str]): Splits to try, in order. Defaults to
-            ('val', 'test').
+        cfg (Config), count (int): The config; clips wanted.
+        splits (tuple[str]): Splits to try. Defaults to ('val', 'test').
 
     Returns:
         tuple[list[dict], str | None]: The clips and their split (empty and
         None if no list is here).
     """
     for split in dict.fromkeys(splits):
-        clips = dataset_clips(cfg, split, count)
+        dataset = _dataset(cfg, split)
+        if dataset is None:
+            continue
+        clips = []
+        for index in np.unique(np.linspace(0, len(dataset) - 1,
+                                           count).round()).astype(int):
+            try:
+                clips.append(dataset[int(index)])
+            except Exception:  # a bad video in the list: take the others
+                continue
         if clips:
             return clips, split
     return [], None
 
 
-def toy_clips(pipeline: List[dict], count: int, size: int = 160,
+def toy_clips(cfg: Config, count: int, size: int = 160,
               num_frames: int = 96) -> List[dict]:
-    """``count`` generated toy motion videos through ``pipeline``.
+    """``count`` toy motion videos (:mod:`tdn_plugin.datasets.toy_motion`)
+    through the config's test pipeline.
 
     Args:
-        pipeline (list[dict]): A test pipeline reading video files
-            (:func:`tdn_plugin.apis.inference.video_test_pipeline`).
-        count (int): Clips.
-        size (int): Frame size in pixels. Defaults to 160.
-        num_frames (int): Frames per video. Defaults to 96.
+        cfg (Config), count (int): The config; clips.
+        size, num_frames (int): Frame size, frames. Default to 160, 96.
 
     Returns:
         list[dict]: Pipeline outputs.
     """
-    from mmengine.dataset import Compose
-
-    from tdn_plugin.apis.inference import load_clip
-    from tdn_plugin.datasets.toy_motion import (
-        CLASSES,
-        render_video,
-        write_video,
-    )
-    compose = Compose(pipeline)
+    from tdn_plugin.datasets.toy_motion import CLASSES, render_video
+    from tdn_plugin.utils.video_io import write_video
+    from tdn_plugin.utils.views import video_test_pipeline
+    pipeline = Compose(video_test_pipeline(cfg))
     rng = np.random.default_rng(0)
     clips = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,7 +126,7 @@ def toy_clips(pipeline: List[dict], count: int, size: int = 160,
             video = osp.join(tmp, f'{i}.mp4')
             write_video(video, render_video(i % len(CLASSES), rng, size,
                                             (num_frames, num_frames)))
-            clips.append(load_clip(compose, video))
+            clips.append(load_clip(pipeline, video))
     return clips
 
 
@@ -117,8 +136,7 @@ def config_clips(cfg: Config, count: int,
     toy videos through its test pipeline.
 
     Args:
-        cfg (Config): The config.
-        count (int): Clips wanted.
+        cfg (Config), count (int): The config; clips wanted.
         split (str): 'val' or 'test'. Defaults to 'test'.
 
     Returns:
@@ -127,6 +145,5 @@ def config_clips(cfg: Config, count: int,
     clips, found = listed_clips(cfg, count, (split, 'test'))
     if clips:
         return clips, f'{len(clips)} clip(s) of the {found} list'
-    from tdn_plugin.apis.inference import video_test_pipeline
-    return (toy_clips(video_test_pipeline(cfg), count),
+    return (toy_clips(cfg, count),
             f'{count} generated toy video(s) (no {split} list here)')

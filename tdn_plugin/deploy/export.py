@@ -1,170 +1,228 @@
-"""``tdn export``: a config + checkpoint to ONNX (and OpenVINO IR, int8),
-checked against PyTorch."""
+"""A recognizer to ONNX (and OpenVINO IR, int8), checked against PyTorch:
+:func:`export_graph` is the one export path (``tdn export`` and the
+inferencer's on-the-fly export); :func:`export_config` adds the checks."""
+import copy
+import os
 import os.path as osp
 from typing import Callable, Optional
 
 import torch
 from mmengine.config import Config
 
+from tdn_plugin.utils.checks import load_recognizer
+from tdn_plugin.utils.errors import UsageError
+from tdn_plugin.utils.views import (
+    ViewsError,
+    frames_per_view,
+    set_test_views,
+    views_per_call,
+)
+
+from .clips import config_clips, listed_clips, preprocess
+from .graph import SIZE_PROBE_STEP, export_onnx, to_openvino
+from .metadata import config_name, graph_metadata, read_metadata, view_chunks
+from .parity import check_parity, top1_accuracy
+from .runtimes import open_runtime
+
 
 def _suffixed(path: str, suffix: str) -> str:
-    root = path[:-len('.onnx')] if path.endswith('.onnx') else path
-    return root + suffix
+    return path[:-len('.onnx')] + suffix
+
+
+def bound_testing_views(model: torch.nn.Module) -> torch.nn.Module:
+    """Give a ``TDNRecognizer`` without ``test_cfg.max_testing_views`` one
+    (:func:`tdn_plugin.utils.views.views_per_call`), so that a many-view
+    protocol runs in view chunks (the same scores, bounded memory); the
+    shipped configs set it themselves. Other recognizers are left as their
+    config says.
+
+    Args:
+        model (torch.nn.Module): The recognizer.
+
+    Returns:
+        torch.nn.Module: ``model``.
+    """
+    from tdn_plugin.models.recognizers import TDNRecognizer
+    test_cfg = dict(model.test_cfg or {})
+    if isinstance(model, TDNRecognizer) and not test_cfg.get(
+            'max_testing_views'):
+        test_cfg['max_testing_views'] = views_per_call(model.frames_per_view)
+        model.test_cfg = test_cfg
+    return model
+
+
+def export_graph(model: torch.nn.Module, example: torch.Tensor, out: str,
+                 config_path: str, checkpoint: Optional[str] = None,
+                 openvino: bool = False, opset: int = 17) -> dict:
+    """Export a recognizer's test-time scores (:mod:`.graph`) with their
+    metadata (:mod:`.metadata`) to ``out`` (its folder is created), and
+    OpenVINO IR next to it (``.xml``).
+
+    Args:
+        model (torch.nn.Module): The recognizer, ``model.cfg`` set.
+        example (torch.Tensor): Preprocessed frames to trace with.
+        out (str): The ``.onnx`` file.
+        config_path (str): The config file (its name goes into the graph).
+        checkpoint (str, optional): The weights' file (its SHA-256 goes
+            into the graph).
+        openvino (bool): Also write OpenVINO IR. Defaults to False.
+        opset (int): ONNX opset. Defaults to 17.
+
+    Returns:
+        dict: ``onnx``, ``metadata`` and, with ``openvino``, ``openvino``.
+    """
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    metadata = graph_metadata(config_path, model, tuple(example.shape),
+                              checkpoint)
+    export_onnx(model, example, out, opset, metadata)
+    report = dict(onnx=out, metadata=read_metadata(out))  # + dynamic axes
+    if openvino:
+        report['openvino'] = to_openvino(out, _suffixed(out, '.xml'),
+                                         report['metadata'])
+    return report
 
 
 def export_config(config_path: str, cfg: Config, checkpoint: Optional[str],
                   out: str, views: Optional[int] = None, opset: int = 17,
-                  check: bool = False, openvino: bool = False,
-                  int8: bool = False, calib_clips: int = 64,
-                  eval_clips: int = 0, tolerance: float = 1e-4,
+                  check: bool = False, check_views: str = '1x1',
+                  openvino: bool = False, int8: bool = False,
+                  calib_clips: int = 64, eval_clips: int = 0,
+                  tolerance: float = 1e-4,
                   log: Callable[[str], None] = print) -> dict:
-    """Export a recognizer's test-time scores (:mod:`tdn_plugin.deploy.graph`)
-    and optionally check, convert and quantise them.
+    """Export a config's recognizer (:func:`export_graph`) and optionally
+    check, convert and quantise it.
 
     Args:
-        config_path (str): The config file (its name goes into the graph).
-        cfg (Config): The loaded config.
+        config_path (str), cfg (Config): The config file, and loaded.
         checkpoint (str, optional): Weights; None: construction weights.
         out (str): The ``.onnx`` file.
         views (int, optional): Views in the traced input (the axis is
-            dynamic where the model allows it, else the graph takes this many
-            views a call); default: 1.
+            dynamic where the model allows it, else the graph takes this
+            many views a call). Defaults to None (1).
         opset (int): ONNX opset. Defaults to 17.
-        check (bool): Compare ONNX Runtime (and OpenVINO) with PyTorch on
-            random and real frames; raise ``ParityError`` above
-            ``tolerance``. Defaults to False.
-        openvino (bool): Also write OpenVINO IR next to ``out`` (``.xml``).
-            Defaults to False.
-        int8 (bool): Also write an int8 graph (``.int8.onnx``) calibrated
-            on ``calib_clips`` clips of the val list. Defaults to False.
-        calib_clips (int): Calibration clips. Defaults to 64.
-        eval_clips (int): With ``int8``, top-1 of float32 and int8 on up
-            to this many val clips (test clips where the config has no
-            val list; 0: skip). Defaults to 0.
-        tolerance (float): Relative tolerance of the check. Defaults to
-            1e-4.
+        check, check_views, tolerance (bool, str, float): Compare ONNX
+            Runtime (and OpenVINO) with PyTorch on random frames and two
+            real clips of ``check_views`` (:data:`~tdn_plugin.utils.views.
+            VIEWS`); raise ``ParityError`` above ``tolerance`` (relative).
+            Default to False, '1x1', 1e-4.
+        openvino (bool): Also OpenVINO IR (``.xml``). Defaults to False.
+        int8, calib_clips, eval_clips (bool, int, int): Also an int8 graph
+            (``.int8.onnx``) calibrated on ``calib_clips`` val clips; top-1
+            of float32 and int8 on ``eval_clips`` (test clips where the
+            config has no val list; 0: skip). Default to False, 64, 0.
         log (Callable): Progress lines. Defaults to print.
 
     Returns:
         dict: Files written, metadata, parity rows and int8 accuracy.
     """
-    from tdn_plugin.apis.inference import (
-        bound_testing_views,
-        load_recognizer,
-        preprocess,
-    )
-    from tdn_plugin.utils.complexity import frames_per_view
-
-    from .clips import config_clips
-    from .graph import SIZE_PROBE_STEP, export_onnx, to_openvino
-    from .metadata import graph_metadata, read_metadata, view_chunks
-    from .parity import check_parity
-    from .runtimes import OnnxRuntimeModel, OpenVinoModel
-    model = load_recognizer(cfg, checkpoint)
+    if not out.endswith('.onnx'):
+        raise UsageError(f'--out must end with .onnx, got {out}')
+    model = bound_testing_views(load_recognizer(cfg, checkpoint))
+    clips, source = _check_clips(cfg, 2 if check else 1, check_views, log)
     per_view = frames_per_view(model, cfg)
-    bound_testing_views(model, per_view)  # PyTorch's side of the check
-    clips, source = config_clips(cfg, 2 if check else 1, 'test')
     example = preprocess(model.data_preprocessor, clips[0])
     example = example[:per_view].repeat(views or 1, 1, 1, 1)
-    metadata = graph_metadata(config_path, model, tuple(example.shape),
-                              checkpoint)
-    log(f'exporting {metadata["config"]}: {metadata["exported_views"]} '
-        f'view(s) x {per_view} frames x 3 x {example.shape[-2]} x '
-        f'{example.shape[-1]} -> {out}')
-    export_onnx(model, example, out, opset, metadata)
-    metadata = read_metadata(out)  # with dynamic_views, dynamic_size
+    log(f'exporting {config_name(config_path)}: {views or 1} view(s) x '
+        f'{per_view} frames x 3 x {example.shape[-2]} x {example.shape[-1]}'
+        f' -> {out}')
+    report = export_graph(model, example, out, config_path, checkpoint,
+                          openvino, opset)
     dynamic = [axis for axis, key in (('views', 'dynamic_views'),
                                       ('frame size', 'dynamic_size'))
-               if metadata[key] == 'true']
+               if report['metadata'][key] == 'true']
     log(f'dynamic axes: {" and ".join(dynamic) or "none"}')
-    report = dict(onnx=out, metadata=metadata)
     if openvino:
-        report['openvino'] = to_openvino(out, _suffixed(out, '.xml'),
-                                         metadata)
         log(f'OpenVINO IR: {report["openvino"]}')
     if check:
-        runtimes = {'onnxruntime': OnnxRuntimeModel(out)}
-        if openvino:
-            runtimes['openvino'] = OpenVinoModel(report['openvino'])
-        # fed as `tdn infer` feeds it: any views, in chunks
-        chunks = view_chunks(metadata)
-        runtimes = {name: (lambda frames, r=runtime: chunks(r, frames))
-                    for name, runtime in runtimes.items()}
-        generator = torch.Generator().manual_seed(0)
-        views_checked = (1, 2) if metadata['dynamic_views'] == 'true' else (
-            int(metadata['exported_views']), )
-        sizes = [tuple(example.shape[1:])]
-        if metadata['dynamic_size'] == 'true':
-            sizes.append((3, ) + tuple(s + SIZE_PROBE_STEP
-                                       for s in example.shape[-2:]))
-        random_frames = [
-            torch.randn((v * per_view, ) + size, generator=generator)
-            for v in views_checked for size in sizes
-        ]
-        if metadata['dynamic_views'] == 'false':
-            log('the views axis is fixed (the model does not export with a '
-                f'symbolic one): the graph takes {views_checked[0]} view(s) '
-                'a call')
-        rows = check_parity(model, runtimes, clips, random_frames, tolerance)
-        report['parity'] = rows
-        for name in runtimes:
-            worst = max(r['relative'] for r in rows if r['backend'] == name)
-            log(f'check {name}: max relative difference {worst:.2e} '
-                f'(<= {tolerance:g}) on random frames '
-                f'({" and ".join(map(str, views_checked))} view(s); '
-                f'{" and ".join(f"{h}x{w}" for _, h, w in sizes)}) and '
-                f'{source}')
+        report['parity'] = _check(model, report, example, clips, source,
+                                  tolerance, log)
     if int8:
-        report.update(_quantize(cfg, model, out, metadata, calib_clips,
-                                eval_clips, openvino, log))
+        report.update(_quantize(cfg, model, report, calib_clips, eval_clips,
+                                log))
     return report
 
 
-def _quantize(cfg: Config, model: torch.nn.Module, out: str, metadata: dict,
-              calib_clips: int, eval_clips: int, openvino: bool,
-              log: Callable[[str], None]) -> dict:
-    from tdn_plugin.apis.inference import preprocess
+def _check_clips(cfg: Config, count: int, views: str,
+                 log: Callable[[str], None]) -> tuple:
+    """``count`` real clips (:func:`.clips.config_clips`) at the ``views``
+    protocol (the config's where its pipeline cannot be rewritten), and
+    where they come from."""
+    cfg = copy.deepcopy(cfg)
+    try:
+        set_test_views(cfg, views)
+    except ViewsError as error:
+        log(f'real clips with the config\'s test pipeline ({error})')
+        views = 'the config\'s views'
+    clips, source = config_clips(cfg, count, 'test')
+    return clips, f'{source}, {views}'
 
-    from .clips import config_clips, listed_clips
-    from .graph import to_openvino
-    from .parity import top1_accuracy
+
+def _check(model: torch.nn.Module, report: dict, example: torch.Tensor,
+           clips: list, source: str, tolerance: float,
+           log: Callable[[str], None]) -> list:
+    """Parity of the exported graphs with PyTorch, fed as ``tdn infer``
+    feeds them (in view chunks), on ``clips`` and on two random inputs:
+    one view at the traced size, and two views (where that axis is
+    dynamic) at a larger size (where that axis is dynamic)."""
+    metadata = report['metadata']
+    runtimes = {name: view_chunks(open_runtime(report[path], name), metadata)
+                for name, path in (('onnxruntime', 'onnx'),
+                                   ('openvino', 'openvino'))
+                if path in report}
+    views = 2 if metadata['dynamic_views'] == 'true' else int(
+        metadata['exported_views'])
+    step = SIZE_PROBE_STEP if metadata['dynamic_size'] == 'true' else 0
+    generator = torch.Generator().manual_seed(0)
+    random_frames = [
+        torch.randn(example.shape, generator=generator),
+        torch.randn((views * int(metadata['frames_per_view']), 3) + tuple(
+            s + step for s in example.shape[-2:]), generator=generator)]
+    if metadata['dynamic_views'] == 'false':
+        log('the views axis is fixed (the model does not export with a '
+            f'symbolic one): the graph takes {views} view(s) a call')
+    rows = check_parity(model, runtimes, clips, random_frames, tolerance)
+    for name in runtimes:
+        worst = max(r['relative'] for r in rows if r['backend'] == name)
+        log(f'check {name}: max relative difference {worst:.2e} '
+            f'(<= {tolerance:g}) on random frames ('
+            + ', '.join(f'{f.shape[0] // int(metadata["frames_per_view"])} '
+                        f'view(s) {f.shape[-2]}x{f.shape[-1]}'
+                        for f in random_frames) + f') and {source}')
+    return rows
+
+
+def _quantize(cfg: Config, model: torch.nn.Module, report: dict,
+              calib_clips: int, eval_clips: int,
+              log: Callable[[str], None]) -> dict:
+    """The int8 graph (and its IR), calibrated on val clips; top-1 of
+    float32 and int8 on ``eval_clips`` val clips."""
     from .quantize import quantize_int8
-    from .runtimes import OnnxRuntimeModel, OpenVinoModel
+    out = report['onnx']
     clips, source = config_clips(cfg, calib_clips, 'val')
     log(f'int8: calibrating on {source}')
     int8_path = quantize_int8(
         out, _suffixed(out, '.int8.onnx'),
         (preprocess(model.data_preprocessor, c).numpy() for c in clips),
-        metadata)
-    report = dict(int8=int8_path)
+        report['metadata'])
+    found = dict(int8=int8_path)
     log(f'int8 graph: {int8_path}')
-    if openvino:
-        report['int8_openvino'] = to_openvino(
+    if 'openvino' in report:
+        found['int8_openvino'] = to_openvino(
             int8_path, _suffixed(out, '.int8.xml'))
-        log(f'int8 OpenVINO IR: {report["int8_openvino"]}')
-    if eval_clips:
-        val, split = listed_clips(cfg, eval_clips)
-        if not val:
-            log('int8: no val or test list here, top-1 not measured')
-            return report
-        runtimes = dict(fp32=OnnxRuntimeModel(out),
-                        int8=OnnxRuntimeModel(int8_path))
-        if openvino:
-            runtimes['int8_openvino'] = OpenVinoModel(
-                report['int8_openvino'])
-        top1 = {name: top1_accuracy(runtime, model.data_preprocessor, val)
-                for name, runtime in runtimes.items()}
-        report['top1'] = dict(top1, clips=len(val), split=split)
-        log(f'top-1 on {len(val)} {split} clips: ' + ', '.join(
-            f'{name} {acc:.2f}%' for name, acc in top1.items()))
-    return report
-
-
-def check_output_path(out: str) -> None:
-    """Refuse an output path that is not ``.onnx`` or whose folder is
-    missing (before any work)."""
-    if not out.endswith('.onnx'):
-        raise ValueError(f'--out must end with .onnx, got {out}')
-    folder = osp.dirname(osp.abspath(out))
-    if not osp.isdir(folder):
-        raise ValueError(f'output folder does not exist: {folder}')
+        log(f'int8 OpenVINO IR: {found["int8_openvino"]}')
+    if not eval_clips:
+        return found
+    val, split = listed_clips(cfg, eval_clips)
+    if not val:
+        log('int8: no val or test list here, top-1 not measured')
+        return found
+    runtimes = dict(fp32=open_runtime(out), int8=open_runtime(int8_path))
+    if 'int8_openvino' in found:
+        runtimes['int8_openvino'] = open_runtime(found['int8_openvino'])
+    top1 = {name: top1_accuracy(view_chunks(runtime, report['metadata']),
+                                model.data_preprocessor, val)
+            for name, runtime in runtimes.items()}
+    found['top1'] = dict(top1, clips=len(val), split=split)
+    log(f'top-1 on {len(val)} {split} clips: ' + ', '.join(
+        f'{name} {acc:.2f}%' for name, acc in top1.items()))
+    return found

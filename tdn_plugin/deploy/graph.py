@@ -87,7 +87,6 @@ def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
     Returns:
         str: ``out``.
     """
-    import onnx
     module = ClipScores(recognizer.eval()).eval()
     metadata = dict(metadata or {})
     dynamic_views = dynamic_size = True
@@ -105,21 +104,24 @@ def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
         dynamic_views = dynamic_size = False
     metadata['dynamic_views'] = str(dynamic_views).lower()
     metadata['dynamic_size'] = str(dynamic_size).lower()
-    graph = onnx.load(out)
+    return write_onnx_metadata(out, metadata)
+
+
+def write_onnx_metadata(path: str, metadata: Dict[str, str]) -> str:
+    """Replace the ``metadata_props`` of the ONNX file at ``path``."""
+    import onnx
+    graph = onnx.load(path)
     onnx.helper.set_model_props(graph, metadata)
-    onnx.save(graph, out)
-    return out
+    onnx.save(graph, path)
+    return path
 
 
 def _runs_at_another_size(module: nn.Module, example: torch.Tensor,
                           path: str) -> bool:
     """Does the graph at ``path`` (traced with ``example``) give the
     module's scores on frames ``SIZE_PROBE_STEP`` pixels larger?"""
-    try:
-        import onnxruntime as ort
-    except ImportError:  # cannot tell: the size stays fixed
-        return False
     from .parity import relative_difference
+    from .runtimes import OnnxRuntimeModel
     generator = torch.Generator().manual_seed(0)
     probe = torch.randn(example.shape[:2] + tuple(
         size + SIZE_PROBE_STEP for size in example.shape[2:]),
@@ -127,10 +129,8 @@ def _runs_at_another_size(module: nn.Module, example: torch.Tensor,
     with torch.no_grad():
         reference = module(probe).numpy()
     try:
-        session = ort.InferenceSession(path,
-                                       providers=['CPUExecutionProvider'])
-        got = session.run(None, {INPUT_NAME: probe.numpy()})[0]
-    except Exception:  # noqa: BLE001 - any runtime failure: not dynamic
+        got = OnnxRuntimeModel(path)(probe.numpy())
+    except Exception:  # noqa: BLE001  no runtime, or it fails: not dynamic
         return False
     return relative_difference(got, reference) <= SIZE_PROBE_TOLERANCE
 
@@ -158,17 +158,19 @@ def to_openvino(onnx_path: str, xml_path: str,
     weights (no fp16 compression), with ``metadata`` in its rt_info.
 
     Args:
-        onnx_path (str): The ONNX file.
-        xml_path (str): The IR's ``.xml`` file.
-        metadata (dict, optional): Default: the ONNX file's.
+        onnx_path, xml_path (str): The ONNX file; the IR's ``.xml``.
+        metadata (dict, optional): Defaults to None (the ONNX file's).
 
     Returns:
         str: ``xml_path``.
     """
     import openvino as ov
 
+    from tdn_plugin.utils.errors import runtime_errors
+
     from .metadata import RT_INFO_SECTION, read_metadata
-    model = ov.convert_model(onnx_path)
+    with runtime_errors('OpenVINO'):
+        model = ov.convert_model(onnx_path)
     if metadata is None:
         metadata = read_metadata(onnx_path)
     for key, value in metadata.items():

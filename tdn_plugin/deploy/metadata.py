@@ -3,14 +3,19 @@
 from another config is refused before it gives wrong scores."""
 import hashlib
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import torch
+
+from tdn_plugin.utils.errors import MissingFileError, UserError
+from tdn_plugin.utils.views import frames_per_view, views_per_call
+
+from .runtimes import ViewChunks
 
 RT_INFO_SECTION = 'tdn_plugin'
 
 
-class DeployMismatchError(ValueError):
+class DeployMismatchError(UserError, ValueError):
     """A runtime model that does not belong to the config or input."""
 
 
@@ -21,11 +26,8 @@ def config_name(config_path: str) -> str:
 
 def file_sha256(path: str) -> str:
     """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
     with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, 'sha256').hexdigest()
 
 
 def graph_metadata(config_path: str, model: torch.nn.Module,
@@ -45,7 +47,6 @@ def graph_metadata(config_path: str, model: torch.nn.Module,
     Returns:
         dict[str, str]: Entries (values as strings, as ONNX stores them).
     """
-    from tdn_plugin.utils.complexity import frames_per_view
     from tdn_plugin.version import __version__
     frames = frames_per_view(model, getattr(model, 'cfg', None))
     meta = dict(
@@ -67,36 +68,25 @@ def graph_metadata(config_path: str, model: torch.nn.Module,
     return {key: str(value) for key, value in meta.items()}
 
 
-def expected_metadata(config_path: str, num_classes: int,
-                      frames_per_view: int) -> Dict[str, str]:
-    """The entries a graph of this config must have.
-
-    Args:
-        config_path (str): The config file.
-        num_classes (int): The config's classes.
-        frames_per_view (int): Frames in one view.
-
-    Returns:
-        dict[str, str]: ``config``, ``num_classes``, ``frames_per_view``.
-    """
-    return dict(config=config_name(config_path), num_classes=str(num_classes),
-                frames_per_view=str(frames_per_view))
-
-
-def check_metadata(meta: Dict[str, str], expected: Dict[str, str],
-                   source: str) -> None:
+def check_metadata(meta: Dict[str, str], config_path: str,
+                   model: torch.nn.Module, source: str) -> None:
     """Raise :class:`DeployMismatchError` (one line) if ``meta`` was made
-    for something else than ``expected``.
+    for another config: its name, classes or frames per view differ.
 
     Args:
         meta (dict): The graph's metadata (:func:`read_metadata`).
-        expected (dict): Entries it must have (:func:`expected_metadata`).
+        config_path (str), model (torch.nn.Module): The config, its model.
         source (str): The graph file, for the message.
     """
     if 'config' not in meta:
         raise DeployMismatchError(
             f'{source} was not exported by `tdn export` (no tdn_plugin '
             'metadata): export it from the config with `tdn export`')
+    expected = dict(
+        config=config_name(config_path),
+        num_classes=str(model.cls_head.num_classes),
+        frames_per_view=str(frames_per_view(model, getattr(model, 'cfg',
+                                                           None))))
     differ = [f'{key} {meta.get(key)!r} (config: {value!r})'
               for key, value in expected.items() if meta.get(key) != value]
     if differ:
@@ -111,8 +101,8 @@ def check_frames(meta: Dict[str, str], shape: Sequence[int],
     ``shape`` do not fit the graph.
 
     Args:
-        meta (dict): The graph's metadata.
-        shape (Sequence[int]): (frames, 3, H, W).
+        meta (dict), shape (Sequence[int]): The graph's metadata; (frames,
+            3, H, W).
         source (str): The video, for the message.
     """
     frames = int(meta['frames_per_view'])
@@ -135,45 +125,63 @@ def check_frames(meta: Dict[str, str], shape: Sequence[int],
             'export with --views 1)')
 
 
-def view_chunks(meta: Dict[str, str]):
-    """How ``tdn infer`` and ``tdn export --check`` feed the graph a video's
-    views: in chunks of :func:`tdn_plugin.apis.inference.views_per_call`
-    views where the views axis is dynamic, of the exported views where it
-    is fixed.
+def check_checkpoint_sha(meta: Dict[str, str], checkpoint: str,
+                         source: str) -> None:
+    """Raise :class:`DeployMismatchError` if the graph records the SHA-256
+    of another checkpoint than ``checkpoint`` (one that records none
+    passes).
 
     Args:
-        meta (dict): The graph's metadata.
+        meta (dict), checkpoint (str): The graph's metadata; the ``.pth``.
+        source (str): The graph file, for the message.
+    """
+    if not osp.isfile(checkpoint):
+        raise MissingFileError(f'checkpoint not found: {checkpoint}')
+    if meta.get('checkpoint_sha256') not in (None, file_sha256(checkpoint)):
+        raise DeployMismatchError(
+            f'{source} was exported from another checkpoint than '
+            f'{checkpoint}')
+
+
+def view_chunks(runtime: Callable, meta: Dict[str, str]) -> ViewChunks:
+    """How ``tdn infer`` and ``tdn export --check`` feed the graph a video's
+    views: in chunks of :func:`tdn_plugin.utils.views.views_per_call` views
+    where the views axis is dynamic, of the exported views where it is
+    fixed.
+
+    Args:
+        runtime (Callable), meta (dict): The opened graph, its metadata.
 
     Returns:
-        tdn_plugin.apis.inference.ViewChunks: The chunking.
+        ViewChunks: ``runtime`` fed in chunks.
     """
-    from tdn_plugin.apis.inference import ViewChunks, views_per_call
     per_view = int(meta['frames_per_view'])
     if meta.get('dynamic_views') == 'false':
         max_views = int(meta.get('exported_views', 1))
     else:
         max_views = views_per_call(per_view)
     average = meta.get('average_clips', 'prob')
-    return ViewChunks(per_view, max_views,
+    return ViewChunks(runtime, per_view, max_views,
                       None if average == 'None' else average)
 
 
-def read_metadata(path: str) -> Dict[str, str]:
-    """The metadata of an ``.onnx`` or OpenVINO ``.xml`` graph.
+def read_metadata(graph) -> Dict[str, str]:
+    """The metadata of a graph.
 
     Args:
-        path (str): Graph file.
+        graph (str | openvino.Model): ``.onnx``, ``.xml``, or read model.
 
     Returns:
         dict[str, str]: Its entries (empty if it has none of ours).
     """
-    if path.endswith('.xml'):
+    if isinstance(graph, str) and graph.endswith('.onnx'):
+        import onnx
+        return {p.key: p.value for p in onnx.load(
+            graph, load_external_data=False).metadata_props}
+    if isinstance(graph, str):
         import openvino as ov
-        model = ov.Core().read_model(path)
-        if not model.has_rt_info([RT_INFO_SECTION]):
-            return {}
-        info = model.get_rt_info()[RT_INFO_SECTION]
-        return {key: value.astype(str) for key, value in info.items()}
-    import onnx
-    graph = onnx.load(path, load_external_data=False)
-    return {p.key: p.value for p in graph.metadata_props}
+        graph = ov.Core().read_model(graph)
+    if not graph.has_rt_info([RT_INFO_SECTION]):
+        return {}
+    info = graph.get_rt_info()[RT_INFO_SECTION]
+    return {key: value.astype(str) for key, value in info.items()}

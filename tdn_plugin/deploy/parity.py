@@ -3,10 +3,14 @@ from typing import Callable, Dict, List, Sequence
 
 import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
+
+from tdn_plugin.utils.errors import UserError
+from tdn_plugin.utils.views import frames_per_view
+
+from .clips import preprocess
 
 
-class ParityError(AssertionError):
+class ParityError(UserError, AssertionError):
     """A runtime whose scores differ from PyTorch's."""
 
 
@@ -22,11 +26,12 @@ def relative_difference(got: np.ndarray, reference: np.ndarray) -> float:
 
 def predict_scores(model: torch.nn.Module,
                    frames: torch.Tensor) -> np.ndarray:
-    """The recognizer's own ``predict`` on preprocessed frames of one video.
+    """The recognizer's own ``predict`` on preprocessed frames of one video
+    (``test_step`` after the ``data_preprocessor``).
 
     Args:
-        model (torch.nn.Module): The recognizer (eval mode).
-        frames (torch.Tensor): (views * frames_per_view, 3, H, W).
+        model (torch.nn.Module), frames (torch.Tensor): The recognizer
+            (eval mode); (views * frames_per_view, 3, H, W).
 
     Returns:
         np.ndarray: ``pred_score``.
@@ -37,27 +42,19 @@ def predict_scores(model: torch.nn.Module,
     return sample.pred_score.float().numpy()
 
 
-def test_step_scores(model: torch.nn.Module, clip: dict) -> np.ndarray:
-    """``model.test_step`` (preprocessor included) on one pipeline output."""
-    with torch.no_grad():
-        return model.test_step(
-            pseudo_collate([clip]))[0].pred_score.float().numpy()
-
-
 def check_parity(model: torch.nn.Module,
                  runtimes: Dict[str, Callable[[np.ndarray], np.ndarray]],
                  clips: Sequence[dict],
                  random_frames: Sequence[torch.Tensor] = (),
                  tolerance: float = 1e-4) -> List[dict]:
-    """Compare runtimes with PyTorch on random and on real frames.
+    """Compare runtimes with PyTorch's ``predict`` on random frames and on
+    real clips (pipeline outputs, through the ``data_preprocessor``).
 
     Args:
         model (torch.nn.Module): The recognizer (eval mode).
         runtimes (dict): name -> callable on (frames, 3, H, W) float32.
-        clips (Sequence[dict]): Pipeline outputs (real decoded videos),
-            compared with ``test_step``.
-        random_frames (Sequence[torch.Tensor]): Preprocessed-like inputs,
-            compared with ``predict``.
+        clips (Sequence[dict]): Pipeline outputs of real videos.
+        random_frames (Sequence[torch.Tensor]): Preprocessed-like inputs.
         tolerance (float): Largest relative difference allowed. Defaults
             to 1e-4.
 
@@ -68,14 +65,13 @@ def check_parity(model: torch.nn.Module,
     Raises:
         ParityError: A difference above ``tolerance`` (one line).
     """
-    from tdn_plugin.apis.inference import preprocess
-    from tdn_plugin.utils.complexity import frames_per_view
     per_view = frames_per_view(model, getattr(model, 'cfg', None))
-    cases = [(f'random {i} ({frames.shape[-2]}x{frames.shape[-1]})', frames,
-               predict_scores(model, frames))
-             for i, frames in enumerate(random_frames)]
-    cases += [(f'real clip {i}', preprocess(model.data_preprocessor, clip),
-               test_step_scores(model, clip)) for i, clip in enumerate(clips)]
+    inputs = [(f'random {i} ({frames.shape[-2]}x{frames.shape[-1]})', frames)
+              for i, frames in enumerate(random_frames)]
+    inputs += [(f'real clip {i}', preprocess(model.data_preprocessor, clip))
+               for i, clip in enumerate(clips)]
+    cases = [(name, frames, predict_scores(model, frames))
+             for name, frames in inputs]
     rows = []
     for name, runtime in runtimes.items():
         for case, frames, reference in cases:
@@ -96,21 +92,11 @@ def check_parity(model: torch.nn.Module,
 
 def top1_accuracy(runtime: Callable[[np.ndarray], np.ndarray],
                   preprocessor: Callable, clips: Sequence[dict]) -> float:
-    """Top-1 accuracy of a runtime on labelled pipeline outputs.
-
-    Args:
-        runtime (Callable): Preprocessed frames -> scores.
-        preprocessor (Callable): The config's ``data_preprocessor``.
-        clips (Sequence[dict]): Pipeline outputs with ``gt_label``.
-
-    Returns:
-        float: Accuracy in percent.
-    """
-    from tdn_plugin.apis.inference import preprocess
-    hits = 0
-    for clip in clips:
-        scores = np.asarray(runtime(preprocess(preprocessor, clip).numpy()))
-        if scores.ndim > 1:
-            scores = scores.mean(0)
-        hits += int(np.argmax(scores) == int(clip['data_samples'].gt_label))
-    return 100.0 * hits / max(len(clips), 1)
+    """Top-1 accuracy (MMAction2's ``top_k_accuracy``) of a runtime on
+    labelled pipeline outputs, in percent."""
+    from mmaction.evaluation.functional import top_k_accuracy
+    scores = [np.asarray(runtime(preprocess(preprocessor, c).numpy()))
+              for c in clips]
+    scores = [s.mean(0) if s.ndim > 1 else s for s in scores]
+    labels = [int(c['data_samples'].gt_label) for c in clips]
+    return 100.0 * top_k_accuracy(scores, labels, (1, ))[0]

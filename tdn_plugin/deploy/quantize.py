@@ -6,21 +6,16 @@ from typing import Dict, Iterable, Optional
 import numpy as np
 
 
-def _reader(frames: Iterable[np.ndarray], input_name: str):
-    from onnxruntime.quantization import CalibrationDataReader
+class FramesReader:
+    """Preprocessed clips, one calibration batch each: ONNX Runtime's
+    ``CalibrationDataReader`` (any class with ``get_next`` is one)."""
 
-    class FramesReader(CalibrationDataReader):
-        """Preprocessed clips, one calibration batch each."""
+    def __init__(self, frames: Iterable[np.ndarray], input_name: str) -> None:
+        self.batches = ({input_name: np.ascontiguousarray(f, np.float32)}
+                        for f in frames)
 
-        def __init__(self) -> None:
-            self.clips = iter(frames)
-
-        def get_next(self) -> Optional[dict]:
-            clip = next(self.clips, None)
-            return None if clip is None else {
-                input_name: np.ascontiguousarray(clip, dtype=np.float32)}
-
-    return FramesReader()
+    def get_next(self) -> Optional[dict]:
+        return next(self.batches, None)
 
 
 def quantize_int8(onnx_in: str, onnx_out: str,
@@ -43,7 +38,6 @@ def quantize_int8(onnx_in: str, onnx_out: str,
     Returns:
         str: ``onnx_out``.
     """
-    import onnx
     from onnxruntime.quantization import (
         QuantFormat,
         QuantType,
@@ -51,21 +45,20 @@ def quantize_int8(onnx_in: str, onnx_out: str,
         quantize_static,
     )
 
-    from .graph import INPUT_NAME
+    from tdn_plugin.utils.errors import runtime_errors
+
+    from .graph import INPUT_NAME, write_onnx_metadata
     frames = list(calibration_frames)
     with tempfile.TemporaryDirectory() as tmp:
         prepared = os.path.join(tmp, 'prepared.onnx')
         # shape inference and graph clean-up, as ONNX Runtime recommends
-        quant_pre_process(onnx_in, prepared, skip_symbolic_shape=True)
-        quantize_static(
-            prepared, onnx_out, _reader(frames, INPUT_NAME),
-            quant_format=QuantFormat.QDQ, per_channel=per_channel,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-    metadata = dict(metadata or {})
-    metadata['quantization'] = (f'int8 static QDQ (onnxruntime), '
-                                f'{len(frames)} calibration clip(s)')
-    graph = onnx.load(onnx_out)
-    del graph.metadata_props[:]
-    onnx.helper.set_model_props(graph, metadata)
-    onnx.save(graph, onnx_out)
-    return onnx_out
+        with runtime_errors('ONNX Runtime quantization'):
+            quant_pre_process(onnx_in, prepared, skip_symbolic_shape=True)
+            quantize_static(
+                prepared, onnx_out, FramesReader(frames, INPUT_NAME),
+                quant_format=QuantFormat.QDQ, per_channel=per_channel,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8)
+    return write_onnx_metadata(onnx_out, dict(
+        metadata or {}, quantization='int8 static QDQ (onnxruntime), '
+        f'{len(frames)} calibration clip(s)'))

@@ -6,48 +6,36 @@ and carry the graph's metadata (:mod:`tdn_plugin.deploy.metadata`).
 """
 import functools
 import os.path as osp
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
+
+from tdn_plugin.utils.errors import (
+    MissingFileError,
+    RuntimeBackendError,
+    UsageError,
+    one_line,
+)
 
 BACKENDS = ('onnxruntime', 'openvino')
 
 
 class OnnxRuntimeModel:
-    """An ONNX graph in an ONNX Runtime CPU session.
+    """An ONNX graph in an ONNX Runtime CPU session (all graph
+    optimisations).
 
     Args:
         path (str): The ``.onnx`` file.
         threads (int, optional): Intra-op threads; default: ONNX Runtime's
             (the physical cores).
-        optimization (str): Graph optimisation level, 'disable', 'basic',
-            'extended' or 'all' (layout and fusion rewrites). Defaults to
-            'all'.
-        optimized_path (str, optional): Also save the optimised graph there
-            (ONNX Runtime's ``optimized_model_filepath``).
     """
 
-    backend = 'onnxruntime'
-
-    def __init__(self, path: str, threads: Optional[int] = None,
-                 optimization: str = 'all',
-                 optimized_path: Optional[str] = None) -> None:
+    def __init__(self, path: str, threads: Optional[int] = None) -> None:
         import onnxruntime as ort
-        levels = dict(
-            disable=ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-            basic=ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-            extended=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-            all=ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
         options = ort.SessionOptions()
-        options.graph_optimization_level = levels[optimization]
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
-        if optimized_path:
-            options.optimized_model_filepath = optimized_path
-            # not its warning that the saved graph is for this CPU: asked
-            options.log_severity_level = 3
-        self.path = path
         self.session = ort.InferenceSession(
             path, options, providers=['CPUExecutionProvider'])
         self.input_name = self.session.get_inputs()[0].name
@@ -73,31 +61,25 @@ class OpenVinoModel:
 
     A graph with dynamic axes is compiled for each input shape it meets
     (the last ``max_shapes`` kept): OpenVINO's CPU plugin runs a static
-    shape faster (TDN-R50, T=8, 224: 331 against 368 ms, 2 threads). The
-    first call with a new shape pays the compilation. A graph that OpenVINO
-    cannot compile with static shapes runs dynamic.
+    shape faster. The first call with a new shape pays the compilation. A
+    graph that OpenVINO cannot reshape or compile with static shapes runs
+    dynamic.
 
     Args:
         path (str): ``.xml`` (with its ``.bin``) or ``.onnx`` file.
         threads (int, optional): Inference threads; default: OpenVINO's.
-        hint (str): Performance hint, 'LATENCY' or 'THROUGHPUT'. Defaults
-            to 'LATENCY'.
         max_shapes (int): Compiled shapes kept. Defaults to 4.
     """
 
-    backend = 'openvino'
-
     def __init__(self, path: str, threads: Optional[int] = None,
-                 hint: str = 'LATENCY', max_shapes: int = 4) -> None:
-        from .metadata import RT_INFO_SECTION
+                 max_shapes: int = 4) -> None:
         self.core = _openvino_core()
         self.model = self.core.read_model(path)
         # f32 arithmetic: OpenVINO would pick bf16 on CPUs that have it
-        self.config = {'PERFORMANCE_HINT': hint,
+        self.config = {'PERFORMANCE_HINT': 'LATENCY',
                        'INFERENCE_PRECISION_HINT': 'f32'}
         if threads:
             self.config['INFERENCE_NUM_THREADS'] = threads
-        self.path = path
         self.max_shapes = max_shapes
         self.requests: Dict[Tuple[int, ...], object] = {}
         self.any_shape = None  # the dynamic graph, where static ones fail
@@ -105,13 +87,9 @@ class OpenVinoModel:
         if not self.dynamic:
             shape = tuple(self.model.inputs[0].get_shape())
             self.requests[shape] = self._compile(self.model)
-        self.metadata: Dict[str, str] = {}
-        if self.model.has_rt_info([RT_INFO_SECTION]):
-            info = self.model.get_rt_info()[RT_INFO_SECTION]
-            self.metadata = {k: v.astype(str) for k, v in info.items()}
-        elif path.endswith('.onnx'):
-            from .metadata import read_metadata
-            self.metadata = read_metadata(path)
+        from .metadata import read_metadata
+        self.metadata: Dict[str, str] = read_metadata(
+            path if path.endswith('.onnx') else self.model)
 
     def _compile(self, model):
         """A compiled model and its infer request, kept together: a request
@@ -127,14 +105,10 @@ class OpenVinoModel:
         request = self.requests.pop(shape, None)
         if request is None:
             model = self.model.clone()
-            model.reshape({0: list(shape)})
             try:
+                model.reshape({0: list(shape)})
                 request = self._compile(model)
-            except RuntimeError:
-                # e.g. OpenVINO 2026.4's int8 (LPT) passes rejected a
-                # pooling after a 5-D pad once the shapes were static (the
-                # L-TDM's, until its differences stayed 4-D): the dynamic
-                # graph for every shape
+            except RuntimeError:  # static shapes refused: dynamic for all
                 self.requests.clear()
                 self.any_shape = self._compile(self.model)
                 return self.any_shape
@@ -155,27 +129,74 @@ def open_runtime(path: str, backend: Optional[str] = None,
 
     Args:
         path (str): ``.onnx`` or ``.xml``.
-        backend (str, optional): 'onnxruntime' or 'openvino'; default:
-            OpenVINO for ``.xml``, ONNX Runtime for ``.onnx``.
-        threads (int, optional): Inference threads.
+        backend (str, optional): 'onnxruntime' or 'openvino'. Defaults to
+            None (OpenVINO for ``.xml``, ONNX Runtime for ``.onnx``).
+        threads (int, optional): Inference threads. Defaults to None.
 
     Returns:
         OnnxRuntimeModel | OpenVinoModel: The model.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'model file not found: {path}')
+        raise MissingFileError(f'model file not found: {path}')
     if backend is None:
         backend = 'openvino' if path.endswith('.xml') else 'onnxruntime'
     if backend not in BACKENDS:
-        raise ValueError(f'unknown backend {backend!r}: one of {BACKENDS}')
+        raise UsageError(f'unknown backend {backend!r}: one of {BACKENDS}')
     if backend == 'onnxruntime' and not path.endswith('.onnx'):
-        raise ValueError(f'ONNX Runtime needs an .onnx file, got {path}')
+        raise UsageError(f'ONNX Runtime needs an .onnx file, got {path}')
     model = OnnxRuntimeModel if backend == 'onnxruntime' else OpenVinoModel
     try:
         return model(path, threads)
     except ImportError:
         raise
     except Exception as e:  # the runtimes' own errors: a corrupt file
-        from tdn_plugin.apis.inference import first_line
-        raise ValueError(f'cannot load {path} with {backend}: '
-                         f'{first_line(e)}') from None
+        raise RuntimeBackendError(f'cannot load {path} with {backend}: '
+                                  f'{one_line(e)}') from e
+
+
+class ViewChunks:
+    """Run a graph on at most ``max_views`` views a call and combine the
+    calls as the graph combines views; a runtime's error becomes one line
+    (:class:`~tdn_plugin.utils.errors.RuntimeBackendError`).
+
+    The graph's views rule (its head's ``average_clips``) is 'prob' or
+    'score', a mean over views, so calls combine as a mean weighted by their
+    views; or None, views' scores stacked.
+
+    Args:
+        runtime (Callable): (frames, 3, H, W) float32 -> scores.
+        frames_per_view (int): Frames in one view.
+        max_views (int): Views per call.
+        average_clips (str, optional): The graph's rule.
+    """
+
+    def __init__(self, runtime: Callable[[np.ndarray], np.ndarray],
+                 frames_per_view: int, max_views: int,
+                 average_clips: Optional[str]) -> None:
+        self.runtime = runtime
+        self.metadata: Dict[str, str] = getattr(runtime, 'metadata', {})
+        self.frames_per_view = frames_per_view
+        self.max_views = max_views
+        self.average_clips = average_clips
+
+    def _run(self, frames: np.ndarray) -> np.ndarray:
+        try:
+            return np.asarray(self.runtime(frames), dtype=np.float64)
+        except Exception as e:  # the runtime's own errors, many lines
+            raise RuntimeBackendError(
+                f'the graph cannot run on frames of shape {frames.shape}: '
+                f'{one_line(e)}') from e
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        step = self.max_views * self.frames_per_view
+        parts, weights = [], []
+        for start in range(0, frames.shape[0], step):
+            chunk = frames[start:start + step]
+            parts.append(self._run(chunk))
+            weights.append(chunk.shape[0] // self.frames_per_view)
+        if len(parts) == 1:
+            return parts[0].astype(np.float32)
+        if self.average_clips is None:
+            return np.concatenate(parts).astype(np.float32)
+        return (sum(w * p for w, p in zip(weights, parts)) /
+                sum(weights)).astype(np.float32)

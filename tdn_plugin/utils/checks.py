@@ -6,13 +6,14 @@ import torch
 from mmengine.config import Config
 
 from .config_edit import datasets_of
+from .errors import UserError
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config whose parts do not fit together."""
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(UserError, ValueError):
     """A checkpoint that does not fit the config's model."""
 
 
@@ -30,56 +31,6 @@ def _frames_per_view(transform: dict) -> Optional[Tuple[int, int]]:
             'frames_per_segment', 5)
     if kind == 'SampleFrames' and transform.get('clip_len', 1) == 1:
         return transform.get('num_clips', 1), 1
-    return None
-
-
-def sampler_frames_per_view(transform: dict) -> Optional[int]:
-    """Frames one view of a sampling transform holds (T x F), or None if
-    ``transform`` is no frame sampler known here.
-
-    ``TDNSampleFrames``: ``num_segments * frames_per_segment`` (F defaults
-    to 5, as in the transform). MMAction2's ``SampleFrames``: with
-    ``clip_len=1`` (TSN-style sampling of 2D recognizers) the
-    ``num_clips`` frames form one view; with ``clip_len > 1`` (3D
-    recognizers) one clip of ``clip_len`` frames is one view.
-
-    Args:
-        transform (dict): A pipeline step.
-
-    Returns:
-        int, optional: The frames per view.
-    """
-    kind = transform.get('type')
-    if kind == 'TDNSampleFrames':
-        return transform['num_segments'] * transform.get(
-            'frames_per_segment', 5)
-    if kind in ('SampleFrames', 'UniformSample', 'DenseSampleFrames'):
-        clip_len = transform.get('clip_len', 1)
-        if clip_len == 1:
-            return transform.get('num_clips', 1)
-        return clip_len
-    return None
-
-
-def config_frames_per_view(cfg: Config, split: str = 'test') -> Optional[int]:
-    """Frames per view (T x F) that ``split``'s pipeline of ``cfg`` samples,
-    read from its frame sampler (see :func:`sampler_frames_per_view`).
-
-    Args:
-        cfg (Config): The config.
-        split (str): ``'train'``, ``'val'`` or ``'test'``. Defaults to
-            ``'test'``.
-
-    Returns:
-        int, optional: None if the pipeline has no known sampler.
-    """
-    for name, pipeline in _pipelines(cfg):
-        if name != split:
-            continue
-        for transform in pipeline:
-            frames = sampler_frames_per_view(transform)
-            if frames is not None:
-                return frames
     return None
 
 
@@ -167,14 +118,58 @@ def check_checkpoint(state_dict: dict, model: torch.nn.Module,
             f'{shown}{more}')
 
 
-def load_checkpoint_strictly(runner, filename: str) -> None:
-    """Load a checkpoint into a runner's model, after checking that it fits
-    (mmengine's own load is not strict and would only warn)."""
+def load_checkpoint_strictly(target, filename: str) -> torch.nn.Module:
+    """Load a checkpoint into a model, or a runner's model, after checking
+    that it fits (mmengine's own load is not strict and would only warn):
+    the one home of checkpoint loading.
+
+    Args:
+        target (nn.Module | Runner): The model or the runner.
+        filename (str): The ``.pth`` file.
+
+    Returns:
+        nn.Module: The model it was loaded into.
+
+    Raises:
+        MissingFileError: ``filename`` is not there.
+        CheckpointMismatchError: It does not fit the model.
+    """
+    import os.path as osp
+
     from mmengine.model import is_model_wrapper
     from mmengine.runner.checkpoint import _load_checkpoint
+
+    from .errors import MissingFileError
+    if not osp.isfile(filename):
+        raise MissingFileError(f'checkpoint not found: {filename}')
+    model = target if isinstance(target, torch.nn.Module) else target.model
+    model = model.module if is_model_wrapper(model) else model
     checkpoint = _load_checkpoint(filename, map_location='cpu')
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    model = runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(
+        checkpoint, dict) else checkpoint
+    if not isinstance(state_dict, dict):
+        raise CheckpointMismatchError(f'{filename} holds no state dict')
     check_checkpoint(state_dict, model, filename)
     model.load_state_dict(state_dict, strict=True)
+    return model
+
+
+def load_recognizer(cfg: Config, checkpoint: Optional[str] = None,
+                    device: str = 'cpu') -> torch.nn.Module:
+    """``mmaction.apis.init_recognizer`` with a strict, checked load
+    (:func:`load_checkpoint_strictly`).
+
+    Args:
+        cfg (Config): The model's config.
+        checkpoint (str, optional): A ``.pth`` file; None keeps the
+            construction weights.
+        device (str): Device. Defaults to 'cpu'.
+
+    Returns:
+        torch.nn.Module: The recognizer in eval mode, ``model.cfg = cfg``.
+    """
+    from mmaction.apis import init_recognizer
+    model = init_recognizer(cfg, None, device='cpu')
+    if checkpoint is not None:
+        load_checkpoint_strictly(model, checkpoint)
+    return model.to(device).eval()

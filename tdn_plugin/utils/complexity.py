@@ -4,37 +4,7 @@ from typing import Optional, Tuple
 import torch
 import torch.nn as nn
 
-
-def frames_per_view(model: nn.Module, cfg=None, default: int = 1) -> int:
-    """Frames in one view (T x F).
-
-    From the backbone's ``frames_per_view`` (ResNetTDN, ResNetGTD), else its
-    ``num_segments`` x ``frames_per_segment`` (MMAction2's ResNetTSM, TANet),
-    else (e.g. TSN's or TRN's plain ResNet) from the frame sampler of the
-    config's test pipeline (:func:`~tdn_plugin.utils.checks.
-    config_frames_per_view`), else ``default``.
-
-    Args:
-        model (nn.Module): A recognizer.
-        cfg (Config, optional): Its config. Defaults to None.
-        default (int): When nothing says. Defaults to 1.
-
-    Returns:
-        int: The frames per view.
-    """
-    backbone = model.backbone
-    frames = getattr(backbone, 'frames_per_view', None)
-    if isinstance(frames, int):
-        return frames
-    if isinstance(getattr(backbone, 'num_segments', None), int):
-        return backbone.num_segments * getattr(backbone,
-                                               'frames_per_segment', 1)
-    if cfg is not None:
-        from .checks import config_frames_per_view
-        frames = config_frames_per_view(cfg)
-        if frames is not None:
-            return frames
-    return default
+from .views import frames_per_view
 
 
 class _OneView(nn.Module):
@@ -51,8 +21,11 @@ class _OneView(nn.Module):
 
 def model_complexity(model: nn.Module,
                      shape: Tuple[int, int] = (224, 224),
-                     cfg: Optional[object] = None) -> dict:
-    """``{'params', 'gmacs', 'frames'}`` of one view of ``shape``.
+                     cfg: Optional[object] = None,
+                     view: Optional[torch.Tensor] = None) -> dict:
+    """``{'params', 'gmacs', 'frames'}`` of one view of ``shape``, or of
+    ``view``: one view as the recognizer takes it without the batch
+    dimension, ``(frames, C, H, W)`` (2D) or ``(1, C, T, H, W)`` (3D).
 
     mmengine's counter reports MACs as "flops" and counts BN and pooling
     too, so it reads about 0.5% above conv+linear-only figures; compare
@@ -70,7 +43,8 @@ def model_complexity(model: nn.Module,
         with torch.no_grad():
             info = get_model_complexity_info(
                 _OneView(model),
-                inputs=(torch.zeros(frames, 3, *shape, device=device), ),
+                inputs=(torch.zeros(frames, 3, *shape, device=device)
+                        if view is None else view, ),
                 show_table=False,
                 show_arch=False)
     finally:

@@ -5,20 +5,30 @@ import importlib.util
 import os.path as osp
 from typing import Optional
 
+from .errors import UserError
+
 SCOPE = 'tdn_plugin'
 _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-class ConfigNotFoundError(FileNotFoundError):
+class ConfigNotFoundError(UserError, FileNotFoundError):
     """No config file under the name given."""
 
 
 def packaged_configs_dir() -> Optional[str]:
-    """The configs that come with the installed package: ``.mim/configs``
-    inside it (a wheel or sdist install), else the checkout's ``configs/``
-    (an editable install or PYTHONPATH). None if neither exists."""
-    for folder in (osp.join(_PACKAGE_DIR, '.mim', 'configs'),
-                   osp.join(osp.dirname(_PACKAGE_DIR), 'configs')):
+    """The configs that come with the package.
+
+    The checkout's ``configs/`` when the package runs from a checkout (an
+    editable install or PYTHONPATH: ``setup.py`` next to the package), so
+    that edits there always count, even beside an old ``.mim`` copy; else
+    ``.mim/configs`` inside the package (a wheel or sdist install). None if
+    neither exists.
+    """
+    checkout = osp.dirname(_PACKAGE_DIR)
+    candidates = [osp.join(_PACKAGE_DIR, '.mim', 'configs')]
+    if osp.isfile(osp.join(checkout, 'setup.py')):
+        candidates.insert(0, osp.join(checkout, 'configs'))
+    for folder in candidates:
         if osp.isdir(osp.join(folder, 'tdn')):
             return folder
     return None

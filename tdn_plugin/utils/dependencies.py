@@ -2,11 +2,13 @@
 importing it (so that ``tdn --help`` stays light)."""
 import importlib.util
 
+from .errors import UserError
+
 MMCV_FIX = ("pip install 'tdn_plugin[lite]' (the pure-Python mmcv-lite "
             '2.1.0, enough for every model here) or a full mmcv >=2.0,<2.2')
 
 
-class MissingDependencyError(ImportError):
+class MissingDependencyError(UserError, ImportError):
     """A package the plugin needs is not installed."""
 
 

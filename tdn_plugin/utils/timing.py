@@ -1,4 +1,5 @@
-"""One side-by-side timer, one fairness rule, one thread policy.
+"""One side-by-side timer, one fairness rule, one thread policy, one timed
+inference task.
 
 Used by ``tdn compare``/``tdn demo`` (latency per view of the trained
 models) and ``tdn benchmark`` (R50 models at paper scale).
@@ -11,12 +12,19 @@ models) and ``tdn benchmark`` (R50 models at paper scale).
   this process may use. Never chosen from a momentary load reading (a busy
   second at start must not halve a whole run); the load is measured and
   reported instead, with a warning when other work competes for the CPUs.
-- What is timed is said: batch, input size, threads, device, mode.
+- What is timed is said: batch, input size, threads, device, mode, and on
+  CPU the capability PyTorch's kernels and oneDNN ran with.
+- Inference is timed by :func:`inference_task`, under
+  ``torch.inference_mode`` on one input made once.
 """
+import functools
 import os
 import platform
 import random
+import re
 import statistics
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
@@ -28,9 +36,13 @@ PAUSE_S = 0.05  # untimed, before each timed task (see time_side_by_side)
 
 @dataclass
 class Timing:
-    """Seconds of one task over the timed rounds."""
+    """Seconds of one task over the timed rounds: wall time, and the CPU
+    time of this process (all its threads) during the task. On a machine
+    that other work keeps busy, the wall time grows with the waiting and
+    the CPU time much less (with one thread it is the task's own work)."""
 
     seconds: List[float] = field(default_factory=list)
+    cpu_seconds: List[float] = field(default_factory=list)
 
     @property
     def min_ms(self) -> float:
@@ -44,12 +56,22 @@ class Timing:
     def max_ms(self) -> float:
         return 1000 * max(self.seconds)
 
+    @property
+    def cpu_median_ms(self) -> Optional[float]:
+        if not self.cpu_seconds:
+            return None
+        return 1000 * statistics.median(self.cpu_seconds)
+
     def json(self) -> dict:
+        cpu = self.cpu_median_ms
         return dict(min_ms=round(self.min_ms, 2),
                     median_ms=round(self.median_ms, 2),
                     max_ms=round(self.max_ms, 2),
                     rounds=len(self.seconds),
-                    rounds_ms=[round(1000 * s, 2) for s in self.seconds])
+                    rounds_ms=[round(1000 * s, 2) for s in self.seconds],
+                    cpu_median_ms=None if cpu is None else round(cpu, 2),
+                    cpu_rounds_ms=[round(1000 * s, 2)
+                                   for s in self.cpu_seconds])
 
 
 def paired_ratios(seconds: Sequence[float],
@@ -251,12 +273,66 @@ def time_side_by_side(tasks: Dict[str, Callable[[], None]],
         for name in order:
             sync()
             time.sleep(pause_s)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             tasks[name]()
             sync()
             if round_index >= warmup:
                 timings[name].seconds.append(time.perf_counter() - start)
+                timings[name].cpu_seconds.append(time.process_time() - cpu)
     return timings
+
+
+def inference_task(model: torch.nn.Module,
+                   inputs: torch.Tensor) -> Callable[[], None]:
+    """One timed unit of eager inference: ``model``'s backbone and head on
+    ``inputs`` (N, frames, 3, H, W), the tensor made once by the caller.
+
+    The call runs under ``torch.inference_mode``, not ``no_grad``: its
+    tensors carry no version counters or views' autograd metadata, and
+    reusing one input (a fresh tensor per call faults its pages in
+    again) keeps the timing on the network.
+
+    Args:
+        model (nn.Module): A recognizer (``extract_feat``), in eval mode;
+            fuse it first (``tdn_plugin.models.fuse_for_inference``) to
+            time its inference form.
+        inputs (torch.Tensor): Its input.
+
+    Returns:
+        Callable[[], None]: The task.
+    """
+
+    def task() -> None:
+        with torch.inference_mode():
+            model.extract_feat(inputs, stage='head', test_mode=True)
+
+    return task
+
+
+@functools.lru_cache(maxsize=None)
+def onednn_isa() -> Optional[str]:
+    """The instruction set oneDNN dispatches its CPU kernels for (its
+    verbose line ``isa:...``, e.g. ``'Intel AVX2'``; ``ONEDNN_MAX_CPU_ISA``
+    lowers it), or None where oneDNN does not say. Read once a process
+    (oneDNN prints the line once)."""
+    if not torch.backends.mkldnn.is_available():
+        return None
+    sys.stdout.flush()
+    with tempfile.TemporaryFile() as captured:
+        saved = os.dup(1)  # oneDNN prints from C to the stdout descriptor
+        os.dup2(captured.fileno(), 1)
+        try:
+            with torch.backends.mkldnn.verbose(
+                    torch.backends.mkldnn.VERBOSE_ON), torch.no_grad():
+                torch.nn.functional.conv2d(  # large enough for oneDNN
+                    torch.zeros(1, 64, 28, 28), torch.zeros(64, 64, 3, 3))
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        captured.seek(0)
+        found = re.search(r'cpu,isa:([^\n]*)',
+                          captured.read().decode(errors='replace'))
+    return found.group(1).strip() if found else None
 
 
 def package_versions() -> Dict[str, str]:
@@ -273,18 +349,24 @@ def package_versions() -> Dict[str, str]:
 
 
 def machine_info(device: str = 'cpu') -> dict:
-    """CPU model, cores, PyTorch threads (and the GPU on CUDA)."""
+    """CPU model, cores, PyTorch threads, the CPU capability PyTorch's
+    kernels run with and the ISA oneDNN uses (and the GPU on CUDA)."""
     info = dict(cpu=platform.processor() or platform.machine(),
                 cores=os.cpu_count(), usable_cores=usable_cpus(),
-                threads=torch.get_num_threads(), device=device)
+                threads=torch.get_num_threads(), device=device,
+                cpu_capability=torch.backends.cpu.get_cpu_capability(),
+                onednn_isa=onednn_isa())
     try:
         with open('/proc/cpuinfo') as f:
-            names = [line.split(':', 1)[1].strip() for line in f
-                     if line.startswith('model name')]
-        if names:
-            info['cpu'] = names[0]
+            fields = dict(line.split(':', 1) for line in f.read().split(
+                '\n\n')[0].splitlines() if ':' in line)
     except OSError:
-        pass
+        fields = {}
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    if 'model name' in fields:
+        info['cpu'] = (f'{fields["model name"]} (family '
+                       f'{fields.get("cpu family")}, model '
+                       f'{fields.get("model")})')
     if device == 'cuda':
         info['gpu'] = torch.cuda.get_device_name()
     return info

@@ -8,11 +8,15 @@ points (TDN issues #2 and #49: 74.0 vs 76.6 on Kinetics-400 is a protocol
 difference), so :func:`set_test_views` rewrites a config's test pipeline
 for one of them, for the plugin's ``TDNSampleFrames`` and MMAction2's
 ``SampleFrames`` alike.
+
+It is also the one home of frames per view (T x F, what one view holds)
+and of the views one forward call takes at most.
 """
 import copy
 from typing import Dict, List, Optional, Tuple
 
 from .config_edit import datasets_of
+from .errors import UserError
 
 # protocol -> (clips, crops)
 VIEWS: Dict[str, Tuple[int, int]] = {
@@ -20,11 +24,16 @@ VIEWS: Dict[str, Tuple[int, int]] = {
     '3crop': (1, 3),
     '10x3': (10, 3),
 }
+# frames one forward call takes at most (whole views): a 10x3 protocol of
+# TDN-R101 T=16 is 2400 frames, tens of GB of activations at once; 160
+# frames of R50 at 224 peak at a few hundred MB
+FRAMES_PER_CALL = 160
+_VIDEO_READERS = ('DecordInit', 'OpenCVInit', 'PyAVInit')
 CROPS = {1: 'CenterCrop', 3: 'ThreeCrop', 10: 'TenCrop'}
 _CROP_TYPES = {kind: crops for crops, kind in CROPS.items()}
 
 
-class ViewsError(ValueError):
+class ViewsError(UserError, ValueError):
     """A test pipeline that cannot be rewritten for a protocol."""
 
 
@@ -159,3 +168,111 @@ def count_test_views(cfg) -> Optional[int]:
         elif kind in _CROP_TYPES:
             crops = _CROP_TYPES[kind]
     return None if clips is None else clips * crops
+
+
+def sampler_frames_per_view(transform: dict) -> Optional[int]:
+    """Frames one view of a sampling transform holds (T x F), or None if
+    ``transform`` is no frame sampler known here.
+
+    ``TDNSampleFrames``: ``num_segments * frames_per_segment`` (F defaults
+    to 5, as in the transform). MMAction2's ``SampleFrames``: with
+    ``clip_len=1`` (TSN-style sampling of 2D recognizers) the
+    ``num_clips`` frames form one view; with ``clip_len > 1`` (3D
+    recognizers) one clip of ``clip_len`` frames is one view.
+
+    Args:
+        transform (dict): A pipeline step.
+
+    Returns:
+        int, optional: The frames per view.
+    """
+    kind = transform.get('type')
+    if kind == 'TDNSampleFrames':
+        return transform['num_segments'] * transform.get(
+            'frames_per_segment', 5)
+    if kind in ('SampleFrames', 'UniformSample', 'DenseSampleFrames'):
+        clip_len = transform.get('clip_len', 1)
+        if clip_len == 1:
+            return transform.get('num_clips', 1)
+        return clip_len
+    return None
+
+
+def config_frames_per_view(cfg, split: str = 'test') -> Optional[int]:
+    """Frames per view (T x F) that ``split``'s pipeline of ``cfg`` samples,
+    read from its frame sampler (see :func:`sampler_frames_per_view`).
+
+    Args:
+        cfg (Config): The config.
+        split (str): ``'train'``, ``'val'`` or ``'test'``. Defaults to
+            ``'test'``.
+
+    Returns:
+        int, optional: None if the pipeline has no known sampler.
+    """
+    for name, dataset in datasets_of(cfg):
+        if name != split:
+            continue
+        for transform in dataset['pipeline']:
+            frames = sampler_frames_per_view(transform)
+            if frames is not None:
+                return frames
+    return None
+
+
+def frames_per_view(model, cfg=None, default: int = 1) -> int:
+    """Frames in one view (T x F) of a recognizer.
+
+    From the backbone's ``frames_per_view`` (ResNetTDN, ResNetGTD), else its
+    ``num_segments`` x ``frames_per_segment`` (MMAction2's ResNetTSM, TANet),
+    else (e.g. TSN's or TRN's plain ResNet) from the frame sampler of the
+    config's test pipeline (:func:`config_frames_per_view`), else
+    ``default``.
+
+    Args:
+        model (nn.Module): A recognizer.
+        cfg (Config, optional): Its config. Defaults to None.
+        default (int): When nothing says. Defaults to 1.
+
+    Returns:
+        int: The frames per view.
+    """
+    backbone = model.backbone
+    frames = getattr(backbone, 'frames_per_view', None)
+    if isinstance(frames, int):
+        return frames
+    if isinstance(getattr(backbone, 'num_segments', None), int):
+        return backbone.num_segments * getattr(backbone,
+                                               'frames_per_segment', 1)
+    if cfg is not None:
+        frames = config_frames_per_view(cfg)
+        if frames is not None:
+            return frames
+    return default
+
+
+def views_per_call(frames_per_view: int,
+                   frames_per_call: int = FRAMES_PER_CALL) -> int:
+    """Whole views that fit in ``frames_per_call`` frames (at least 1)."""
+    return max(1, frames_per_call // frames_per_view)
+
+
+def video_test_pipeline(cfg) -> List[dict]:
+    """The config's test pipeline, reading video files.
+
+    Pipelines of rawframe datasets (``RawFrameDecode``, e.g. the sthv1
+    configs) read the video with decord instead; every other transform is
+    the config's.
+
+    Args:
+        cfg (Config): The config.
+
+    Returns:
+        list[dict]: Transform configs.
+    """
+    pipeline = [copy.deepcopy(dict(t)) for t in config_test_pipeline(cfg)]
+    if any(t['type'] in _VIDEO_READERS for t in pipeline):
+        return pipeline
+    pipeline = [dict(type='DecordDecode') if t['type'] == 'RawFrameDecode'
+                else t for t in pipeline]
+    return [dict(type='DecordInit')] + pipeline

@@ -5,7 +5,9 @@ MMAction2's ``ActionVisualizer`` draws through matplotlib frame by frame
 and writes videos only with moviepy; this writes with OpenCV (mp4v), which
 decord and OpenCV read back.
 """
-from typing import Tuple
+import os.path as osp
+from collections import Counter
+from typing import Dict, Sequence
 
 import cv2
 import numpy as np
@@ -35,13 +37,9 @@ def draw_label(frame: np.ndarray, text: str) -> np.ndarray:
     return frame
 
 
-def _even(size: Tuple[int, int]) -> Tuple[int, int]:
-    return size[0] + size[0] % 2, size[1] + size[1] % 2
-
-
 def write_annotated_video(video: str, out: str, text: str) -> int:
     """Write a copy of ``video`` with ``text`` on every frame (same frame
-    rate; odd sizes padded to even, as mp4v needs).
+    rate), with :func:`tdn_plugin.utils.video_io.mp4_writer`.
 
     Args:
         video (str): The source video (read with decord).
@@ -50,27 +48,44 @@ def write_annotated_video(video: str, out: str, text: str) -> int:
 
     Returns:
         int: Frames written.
-
-    Raises:
-        RuntimeError: OpenCV cannot write ``out``.
     """
     import decord
+
+    from tdn_plugin.utils.video_io import mp4_writer
     reader = decord.VideoReader(video)
-    fps = reader.get_avg_fps() or 25.0
     height, width = reader[0].shape[:2]
-    out_h, out_w = _even((height, width))
-    writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (out_w, out_h))
-    if not writer.isOpened():
-        raise RuntimeError(f'cannot write {out} (OpenCV mp4v)')
-    try:
+    with mp4_writer(out, reader.get_avg_fps() or 25.0, height,
+                    width) as write:
         for index in range(len(reader)):
-            frame = reader[index].asnumpy()
-            if (out_h, out_w) != (height, width):
-                frame = cv2.copyMakeBorder(frame, 0, out_h - height, 0,
-                                           out_w - width, cv2.BORDER_REPLICATE)
-            frame = draw_label(np.ascontiguousarray(frame), text)
-            writer.write(np.ascontiguousarray(frame[..., ::-1]))
-    finally:
-        writer.release()
+            frame = np.ascontiguousarray(reader[index].asnumpy())
+            write(draw_label(frame, text))
     return len(reader)
+
+
+def annotated_paths(videos: Sequence[str], out: str) -> Dict[str, str]:
+    """Where the annotated copy of each video goes: ``out`` itself for one
+    video and an ``.mp4`` ``out``; else ``out/NAME.mp4``, and
+    ``out/NAME_EXT.mp4`` where two videos share a name (``a.avi`` and
+    ``a.mp4``), numbered where even that repeats: no output overwrites
+    another.
+
+    Args:
+        videos (Sequence[str]): The video files.
+        out (str): An ``.mp4`` file or a folder.
+
+    Returns:
+        dict[str, str]: Video -> annotated file.
+    """
+    if len(videos) == 1 and out.endswith('.mp4') and not osp.isdir(out):
+        return {videos[0]: out}
+    stems = Counter(osp.splitext(osp.basename(v))[0] for v in videos)
+    paths, used = {}, set()
+    for video in dict.fromkeys(videos):
+        stem, ext = osp.splitext(osp.basename(video))
+        name = stem if stems[stem] == 1 else f'{stem}_{ext.lstrip(".")}'
+        unique, index = name, 1
+        while unique in used:
+            unique, index = f'{name}_{index}', index + 1
+        used.add(unique)
+        paths[video] = osp.join(out, unique + '.mp4')
+    return paths

@@ -53,46 +53,56 @@ def gradcam_picture(model: torch.nn.Module,
     Returns:
         dict: ``label``, ``pred`` (class indices), ``layer``.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    from mmaction.registry import DATASETS
     from mmaction.utils import GradCAM
+    from mmengine.dataset import pseudo_collate
 
     model = copy.deepcopy(model)
-    from tdn_plugin.apis.data import one_clip
-    data = one_clip(cfg, index)
+    dataset = DATASETS.build(copy.deepcopy(cfg.test_dataloader.dataset))
+    data = pseudo_collate([dataset[index]])
     layer = target_layer(model, data['inputs'][0].shape[-1])
     with warnings.catch_warnings():
         # GradCAM uses the deprecated register_backward_hook
         warnings.simplefilter('ignore')
         cam = GradCAM(model, layer, colormap='jet')
         blended, preds = cam(data, use_labels=False, alpha=0.45)
-    frames = data['inputs'][0]  # (frames, 3, H, W) uint8
-    per_segment = getattr(model.backbone, 'frames_per_segment', 1)
-    show = list(range(per_segment // 2, frames.shape[0], per_segment))
     label = int(data['data_samples'][0].gt_label.item())
     pred = int(preds[0].argmax())
+
+    def name(i):
+        return classes[i] if i < len(classes) else str(i)
+
+    verdict = 'right' if pred == label else 'wrong'
+    _save_figure(
+        data['inputs'][0], blended[0],
+        getattr(model.backbone, 'frames_per_segment', 1), path,
+        f'{title}Grad-CAM ({layer.replace("/", ".")}), val video {index}\n'
+        f'true "{name(label)}", predicted "{name(pred)}" ({verdict})')
+    return dict(label=label, pred=pred, layer=layer)
+
+
+def _save_figure(frames: torch.Tensor, blended: torch.Tensor,
+                 per_segment: int, path: Union[str, Path],
+                 title: str) -> None:
+    """Each segment's centre frame (every frame for one frame per
+    segment) above its heat map, as a PNG."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    show = list(range(per_segment // 2, frames.shape[0], per_segment))
     columns = len(show)
     fig, axes = plt.subplots(2, columns, figsize=(1.5 * columns + 0.4, 3.6),
                              squeeze=False)
     for column, frame_index in enumerate(show):
         raw = frames[frame_index].permute(1, 2, 0).numpy()
         axes[0, column].imshow(raw, interpolation='bilinear')
-        axes[1, column].imshow(blended[0, frame_index].numpy(),
+        axes[1, column].imshow(blended[frame_index].numpy(),
                                interpolation='bilinear')
         axes[0, column].set_title(f'segment {column + 1}' if per_segment > 1
                                   else f'frame {column + 1}', fontsize=8)
         for row in range(2):
             axes[row, column].axis('off')
-
-    def name(i):
-        return classes[i] if i < len(classes) else str(i)
-
-    verdict = 'right' if pred == label else 'wrong'
-    fig.suptitle(f'{title}Grad-CAM ({layer.replace("/", ".")}), val video '
-                 f'{index}\ntrue "{name(label)}", predicted "{name(pred)}" '
-                 f'({verdict})', fontsize=10)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout(h_pad=0.6)
     fig.savefig(str(path), dpi=110)
     plt.close(fig)
-    return dict(label=label, pred=pred, layer=layer)

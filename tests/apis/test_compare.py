@@ -1,9 +1,13 @@
-"""`tdn compare` end to end on two tiny configs, a broken one, and the
-report rebuilt from the finished runs."""
+"""`tdn compare`: the README's command on MMAction2's own TSN, TSM and I3D
+configs by name (from scratch, a truncated video in the train list, a
+contender that cannot run), the report rebuilt from the finished runs, and
+the config edits each contender gets."""
 import contextlib
 import csv
 import io
 import json
+import shlex
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,163 +15,215 @@ import pytest
 
 from tdn_plugin.apis.compare import (
     PREDICTIONS_FILE,
+    CompareError,
     CompareSettings,
+    failure_line,
     prepare_config,
-    read_predictions,
+    setup_registries,
 )
+from tdn_plugin.apis.report import read_predictions
 from tdn_plugin.cli.main import main
+from tdn_plugin.utils.config_edit import pretrained_sources
+
+# README.md, "Compare recognizers": run as written, then with the smoke
+# options (appended: argparse keeps the last value) on tiny data
+README_COMPARE = """\
+tdn compare configs/tdn/tdn_imagenet-pretrained-r50_8xb16-5x1x8-100e_kinetics400-rgb.py \\
+    mmaction::recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb.py \\
+    mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.py \\
+    mmaction::recognition/i3d/i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.py \\
+    --data-root data/my-videos/videos --train-list data/my-videos/train.txt \\
+    --val-list data/my-videos/val.txt --classes data/my-videos/classes.txt \\
+    --pretrained none --epochs 20 --input-size 112 --work-dir work_dirs/compare
+"""  # noqa: E501
+SMOKE = ['--epochs', '1', '--input-size', '32', '--batch-size', '4',
+         '--num-workers', '0', '--latency-rounds', '2']
+MMACTION = 'mmaction::recognition/'
+TIN = (MMACTION + 'tin/tin_imagenet-pretrained-r50_8xb6-1x1x8-40e_sthv1-'
+       'rgb.py')
+NAMES = ['tdn_imagenet-pretrained-r50_8xb16-5x1x8-100e_kinetics400-rgb',
+         'tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb',
+         'tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb',
+         'i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb']
+FAILED = 'tin_imagenet-pretrained-r50_8xb6-1x1x8-40e_sthv1-rgb'
 
 
-def _tsm_config(tiny_config: str, directory: Path) -> str:
-    """The tiny TDN config turned into a TSM one (SampleFrames, T = 4)."""
-    text = Path(tiny_config).read_text()
-    for tdn, tsm in (("type='TDNRecognizer'", "type='Recognizer2D'"),
-                     ("type='ResNetTDN'", "type='ResNetTSM'"),
-                     ('frames_per_segment=5, pretrained=None',
-                      'pretrained=None, pretrained2d=False')):
-        assert tdn in text
-        text = text.replace(tdn, tsm)
-    text = text.replace(
-        "dict(type='TDNSampleFrames', num_segments=4)",
-        "dict(type='SampleFrames', clip_len=1, frame_interval=1, "
-        "num_clips=4)")
-    text = text.replace(
-        "dict(type='TDNSampleFrames', num_segments=4, test_mode=True)",
-        "dict(type='SampleFrames', clip_len=1, frame_interval=1, "
-        "num_clips=4, test_mode=True)")
-    path = directory / 'tsm_tiny.py'
-    path.write_text(text)
-    return str(path)
+def readme_argv(extra_configs=()) -> list:
+    """The README's command as argv for `main`, with more configs after
+    its own and the smoke options."""
+    argv = shlex.split(README_COMPARE.replace('\\\n', ' '))[1:]
+    last = max(i for i, a in enumerate(argv) if not a.startswith('-')
+               and (a.endswith('.py')))
+    return argv[:last + 1] + list(extra_configs) + argv[last + 1:] + SMOKE
 
 
 @pytest.fixture(scope='module')
-def compared(tiny_config, tmp_path_factory):
-    """`tdn compare TDN TSM BROKEN --epochs 1`: its work dir and output."""
-    root = tmp_path_factory.mktemp('compare')
-    tsm = _tsm_config(tiny_config, root)
-    broken = root / 'broken_tiny.py'
-    broken.write_text(Path(tiny_config).read_text().replace(
-        "type='ResNetTDN'", "type='NoSuchBackbone'"))
-    work_dir = root / 'work'
+def my_videos(tiny_videos, tmp_path_factory):
+    """The README's layout under a fresh working directory: the tiny
+    videos, a truncated one in the train list, classes.txt."""
+    root = tmp_path_factory.mktemp('compare_cwd')
+    data = root / 'data' / 'my-videos'
+    shutil.copytree(tiny_videos, data / 'videos')
+    good = (tiny_videos / '000.mp4').read_bytes()
+    (data / 'videos' / 'truncated.mp4').write_bytes(good[:len(good) // 3])
+    lines = (tiny_videos / 'list.txt').read_text()
+    (data / 'train.txt').write_text(lines + 'truncated.mp4 0\n')
+    (data / 'val.txt').write_text(lines)
+    (data / 'classes.txt').write_text('left\nright\n')
+    return root
+
+
+@pytest.fixture(scope='module')
+def compared(my_videos):
+    """The README's compare with TIN added (it cannot run on mmcv-lite)."""
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(['compare', tiny_config, tsm, str(broken), '--epochs',
-                     '1', '--work-dir', str(work_dir), '--latency-rounds',
-                     '2'])
-    return dict(code=code, work_dir=work_dir, configs=[tiny_config, tsm],
-                out=out.getvalue())
-
-
-def _table(results: dict) -> dict:
-    """Everything of results.json that does not depend on timing."""
-    keep = ('top1', 'top5', 'mean_class_accuracy', 'params', 'gmacs',
-            'views', 'gmacs_per_video', 'frames_per_view', 'data_s',
-            'compute_s')
-    return {name: {k: entry[k] for k in keep}
-            for name, entry in results['models'].items()}
+    with contextlib.chdir(my_videos), contextlib.redirect_stdout(out):
+        code = main(readme_argv([TIN]))
+    return dict(code=code, work_dir=my_videos / 'work_dirs' / 'compare',
+                out=out.getvalue(), cwd=my_videos)
 
 
 @pytest.mark.slow
-def test_compare_two_configs_and_a_broken_one(compared):
+def test_readme_compare_runs_2d_and_3d_and_names_the_failure(compared):
     work_dir = compared['work_dir']
-    assert compared['code'] == 1  # one config failed
+    assert compared['code'] == 1  # one contender failed
     results = json.loads((work_dir / 'results.json').read_text())
-    assert list(results['models']) == ['tdn_tiny', 'tsm_tiny']
-    assert list(results['failed']) == ['broken_tiny']
-    assert 'NoSuchBackbone' in results['failed']['broken_tiny']
+    assert list(results['models']) == NAMES
+    assert list(results['failed']) == [FAILED]
+    assert 'mmcv' in results['failed'][FAILED]
+    kinds = {name: entry['kind'] for name, entry in results['models'].items()}
+    assert kinds == dict(zip(NAMES, ['2D', '2D', '2D', '3D']))
     for name, entry in results['models'].items():
         run = json.loads((work_dir / name / 'compare_run.json').read_text())
         # the numbers are those of the run's own test (MMAction2's AccMetric)
         assert entry['top1'] == round(run['metrics']['acc/top1'], 4)
-        assert entry['top5'] == round(run['metrics']['acc/top5'], 4)
-        assert entry['params'] > 1e6 and entry['gmacs'] > 0
+        assert entry['init'] == 'scratch' and entry['protocol'] == '1x1'
+        assert entry['views'] == 1 and entry['gmacs'] > 0
         assert entry['latency']['rounds'] == 2
-        assert entry['latency']['min_ms'] <= entry['latency']['median_ms'] \
-            <= entry['latency']['max_ms']
         assert entry['data_s'] >= 0 and entry['compute_s'] > 0
-        assert entry['views'] == 1
-    assert results['models']['tdn_tiny']['frames_per_view'] == 20
-    assert results['models']['tsm_tiny']['frames_per_view'] == 4
+        assert entry['recipe']['batch_size'] == 4
+    frames = [results['models'][n]['frames_per_view'] for n in NAMES]
+    assert frames == [40, 3, 8, 32]  # TDN 8x5, TSN 3, TSM 8, I3D 32x2x1
+    # shared recipe: the first config's optimiser for every model
+    optimizers = {json.dumps(e['recipe']['optimizer'], sort_keys=True)
+                  for e in results['models'].values()}
+    assert len(optimizers) == 1
     settings = results['settings']
-    assert settings['epochs'] == 1 and settings['seed'] == 0
-    assert settings['threads'] >= 1 and 'torch' in settings['versions']
-    assert settings['machine']['cores'] >= 1
+    assert settings['recipe']['mode'] == 'shared'
+    assert settings['pretrained'] == 'none' and settings['views'] == '1x1'
+    # the truncated video was skipped and named in training
+    logs = ''.join(p.read_text() for p in work_dir.glob('*/*/*.log'))
+    assert 'truncated.mp4' in logs
     rows = list(csv.DictReader((work_dir / 'results.csv').open()))
-    assert [r['model'] for r in rows] == ['tdn_tiny', 'tsm_tiny']
-    assert float(rows[0]['top1']) == pytest.approx(
-        results['models']['tdn_tiny']['top1'], abs=1e-4)
-    assert '| tdn_tiny |' in (work_dir / 'results.md').read_text()
-    for png in ('accuracy_vs_cost.png', 'confusion_tdn_tiny.png'):
+    assert [r['model'] for r in rows] == NAMES + [FAILED]
+    assert 'mmcv' in rows[-1]['failed']
+    table = (work_dir / 'results.md').read_text()
+    assert f'{FAILED}: **failed**' in table and '| 3D |' in table
+    for png in ['accuracy_vs_cost.png'] + [f'confusion_{n}.png'
+                                           for n in NAMES]:
         data = (work_dir / png).read_bytes()
         assert data[:8] == b'\x89PNG\r\n\x1a\n' and len(data) > 5_000
     out = compared['out']
-    assert 'broken_tiny: FAILED: ' in out
-    assert 'tdn_tiny' in out and 'GMACs/view x views' in out
+    assert f'{FAILED}: FAILED: ' in out and 'GMACs/view x views' in out
+    assert 'test protocol 1x1 for every model' in out
 
 
 @pytest.mark.slow
 def test_compare_numbers_match_tdn_test(compared, tmp_path):
     """`tdn test` of the run's checkpoint predicts what compare reports."""
-    work_dir = compared['work_dir']
-    results = json.loads((work_dir / 'results.json').read_text())
+    run_dir = compared['work_dir'] / NAMES[2]
     dump = tmp_path / 'dump.pkl'
-    checkpoint = results['models']['tdn_tiny']['checkpoint'] or next(
-        (work_dir / 'tdn_tiny').glob('epoch_*.pth'))
-    assert main(['test', compared['configs'][0], str(checkpoint),
-                 '--work-dir', str(tmp_path), '--dump', str(dump)]) == 0
+    config = next(run_dir.glob('*.py'))
+    checkpoint = next(run_dir.glob('epoch_*.pth'))
+    with contextlib.chdir(compared['cwd']):
+        assert main(['test', str(config), str(checkpoint), '--work-dir',
+                     str(tmp_path), '--dump', str(dump)]) == 0
     scores, labels = read_predictions(dump)
-    ours, our_labels = read_predictions(work_dir / 'tdn_tiny' /
-                                        PREDICTIONS_FILE)
+    ours, our_labels = read_predictions(run_dir / PREDICTIONS_FILE)
     np.testing.assert_array_equal(labels, our_labels)
     np.testing.assert_allclose(scores, ours, rtol=0, atol=1e-6)
-    top1 = float((scores.argmax(1) == labels).mean())
-    assert results['models']['tdn_tiny']['top1'] == round(top1, 4)
 
 
 @pytest.mark.slow
 def test_compare_from_work_dirs_gives_the_same_table(compared, tmp_path):
     work_dir = compared['work_dir']
     again = tmp_path / 'again'
-    assert main(['compare', '--from-work-dirs', str(work_dir / 'tdn_tiny'),
-                 str(work_dir / 'tsm_tiny'), '--work-dir', str(again),
-                 '--latency-rounds', '2']) == 0
-    first = json.loads((work_dir / 'results.json').read_text())
-    second = json.loads((again / 'results.json').read_text())
-    assert _table(second) == _table(first)
+    with contextlib.chdir(compared['cwd']):
+        assert main(['compare', '--from-work-dirs'] +
+                    [str(work_dir / n) for n in NAMES[2:]] +
+                    ['--work-dir', str(again), '--latency-rounds', '2']) == 0
+    keep = ('top1', 'top5', 'mean_class_accuracy', 'params', 'gmacs',
+            'views', 'frames_per_view', 'kind', 'protocol')
+    first, second = (json.loads((w / 'results.json').read_text())['models']
+                     for w in (work_dir, again))
+    for name in NAMES[2:]:
+        assert {k: second[name][k] for k in keep} == \
+            {k: first[name][k] for k in keep}
 
 
-def test_prepare_config_sets_the_shared_budget(tiny_config, tmp_path):
-    settings = CompareSettings(data_root='/videos', train_list='/t.txt',
-                               val_list='/v.txt', epochs=1, input_size=48,
-                               views='3crop', seed=7)
-    cfg = prepare_config(tiny_config, tmp_path, settings, num_classes=5)
-    assert cfg.train_dataloader.dataset.ann_file == '/t.txt'
-    assert cfg.test_dataloader.dataset.ann_file == '/v.txt'
-    assert cfg.test_dataloader.dataset.data_prefix == dict(video='/videos')
-    assert cfg.model.cls_head.num_classes == 5
-    assert cfg.train_cfg.max_epochs == 1 and cfg.randomness.seed == 7
-    assert cfg.val_dataloader is None
-    types = [t['type'] for t in cfg.test_dataloader.dataset.pipeline]
-    assert 'ThreeCrop' in types
-    assert cfg.test_evaluator[-1]['type'] == 'DumpResults'
-
-
-def test_prepare_config_takes_mmaction2s_config_and_cfg_options(tmp_path):
-    """MMAction2's own TSM-R50 by name, made offline-ready by an option
-    merged before the budget."""
-    settings = CompareSettings(
+def _prepare(config: str, tmp_path: Path, **settings):
+    setup_registries()
+    return prepare_config(config, tmp_path, CompareSettings(
         data_root='/videos', train_list='/t.txt', val_list='/v.txt',
-        epochs=2, input_size=64,
-        cfg_options={'model.backbone.pretrained': None})
-    cfg = prepare_config(
-        'mmaction::recognition/tsm/'
-        'tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.py',
-        tmp_path, settings, num_classes=3)
-    assert cfg.model.backbone.type == 'ResNetTSM'
-    assert cfg.model.backbone.pretrained is None
-    assert cfg.model.cls_head.num_classes == 3
-    assert cfg.train_cfg.max_epochs == 2
-    assert cfg.train_dataloader.dataset.ann_file == '/t.txt'
+        epochs=1, input_size=48, **settings), num_classes=5)
+
+
+@pytest.mark.parametrize('config', [
+    'tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.py',
+    'i3d/i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.py',
+    'c3d/c3d_sports1m-pretrained_8xb30-16x1x1-45e_ucf101-rgb.py',
+    'timesformer/timesformer_divST_8xb8-8x32x1-15e_kinetics400-rgb.py',
+])
+def test_pretrained_none_clears_every_source(config, tmp_path):
+    cfg = _prepare(MMACTION + config, tmp_path, pretrained='none')
+    assert pretrained_sources(cfg) == []
+    assert not cfg.model.backbone.get('pretrained2d')
+    assert cfg.model.cls_head.num_classes == 5
+    assert cfg.test_dataloader.dataset.ann_file == '/v.txt'
+    # the bad-video policy and one protocol, whatever the config said
+    assert cfg.runner_type == 'BadVideoRunner'
+    assert cfg.bad_videos == dict(skip=True, strict=False,
+                                  max_consecutive=100)
+    assert 'CenterCrop' in [t['type'] for t in
+                            cfg.test_dataloader.dataset.pipeline]
+    assert cfg.test_evaluator[-1]['type'] == 'DumpResults'
+    assert cfg.val_dataloader is None and cfg.train_cfg.max_epochs == 1
+
+
+def test_pretrained_keep_names_weights_it_cannot_load(tmp_path):
+    missing = str(tmp_path / 'resnet50.pth')
+    with pytest.raises(CompareError) as error:
+        _prepare(MMACTION + 'tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-'
+                 '50e_kinetics400-rgb.py', tmp_path,
+                 cfg_options={'model.backbone.pretrained': missing})
+    assert missing in str(error.value)
+    assert '--pretrained none' in str(error.value)
+
+
+def test_own_recipe_scales_lr_to_the_batch_used(tmp_path):
+    cfg = _prepare(MMACTION + 'tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-'
+                   '50e_kinetics400-rgb.py', tmp_path, pretrained='none',
+                   recipe='own', batch_size=4)
+    assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=128)
+    assert cfg.train_dataloader.batch_size == 4
+
+
+def test_test_only_and_mmcv_ops_configs_fail_in_one_line(tmp_path):
+    with pytest.raises(CompareError, match='test-only config'):
+        _prepare(MMACTION + 'x3d/x3d_s_13x6x1_facebook-kinetics400-rgb.py',
+                 tmp_path)
+    with pytest.raises(CompareError, match='mmcv-lite'):
+        _prepare(TIN, tmp_path, pretrained='none')
+
+
+def test_a_data_loader_worker_error_is_told_by_its_last_line():
+    error = RuntimeError(
+        'Caught BadVideoError in DataLoader worker process 0.\nOriginal '
+        'Traceback (most recent call last):\n  File "x.py", line 1\n'
+        'tdn_plugin.datasets.skip_bad_videos.BadVideoError: cannot load '
+        'videos/bad.mp4: DECORDError')
+    assert failure_line(error).endswith('cannot load videos/bad.mp4: '
+                                        'DECORDError')
 
 
 def test_a_missing_config_is_one_line_and_the_request_fails(tmp_path,
@@ -175,5 +231,32 @@ def test_a_missing_config_is_one_line_and_the_request_fails(tmp_path,
     assert main(['compare', str(tmp_path / 'nope.py'), '--work-dir',
                  str(tmp_path / 'w')]) == 1
     out = capsys.readouterr().out
-    assert 'nope: FAILED: ' in out and 'config file not found' in out
+    assert 'nope: FAILED: ' in out and 'not found' in out
     assert 'Traceback' not in out
+    results = json.loads((tmp_path / 'w' / 'results.json').read_text())
+    assert list(results['failed']) == ['nope']
+
+
+def test_one_tiny_model_and_a_failing_one_end_to_end(tiny_config,
+                                                     tmp_path, capsys):
+    """The fast check: one tiny 2D model for an epoch, and TIN, which
+    cannot run on mmcv-lite, named in every output."""
+    assert main(['compare', tiny_config, TIN, '--epochs', '1',
+                 '--pretrained', 'none', '--latency-rounds', '1',
+                 '--work-dir', str(tmp_path)]) == 1
+    results = json.loads((tmp_path / 'results.json').read_text())
+    assert list(results['models']) == ['tdn_tiny']
+    assert list(results['failed']) == [FAILED]
+    assert results['models']['tdn_tiny']['frames_per_view'] == 20
+    rows = list(csv.DictReader((tmp_path / 'results.csv').open()))
+    assert [r['model'] for r in rows] == ['tdn_tiny', FAILED]
+    assert f'{FAILED}: **failed**' in (tmp_path / 'results.md').read_text()
+    assert (tmp_path / 'accuracy_vs_cost.png').read_bytes()[:4] == \
+        b'\x89PNG'
+    assert f'{FAILED}: FAILED: ' in capsys.readouterr().out
+
+
+def test_readme_shows_the_compare_command_these_tests_run():
+    """The command the slow tests run is the README's, to the letter."""
+    readme = (Path(__file__).parents[2] / 'README.md').read_text()
+    assert README_COMPARE in readme

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from tdn_plugin.apis.ensemble import EnsembleError, combine, read_labels
+from tdn_plugin.apis.ensemble import combine, read_labels
+from tdn_plugin.utils.video_io import ListFileError
 
 
 def test_release_rule_sums_relu_clipped_logits():
@@ -21,5 +22,5 @@ def test_softmax_mean_averages_probabilities_over_views_and_models():
 def test_labels_without_a_number_name_the_line(tmp_path):
     ann = tmp_path / 'list.txt'
     ann.write_text('a.mp4 0\nb.mp4\n')
-    with pytest.raises(EnsembleError, match='list.txt:2'):
+    with pytest.raises(ListFileError, match='list.txt:2'):
         read_labels(str(ann))

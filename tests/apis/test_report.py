@@ -8,11 +8,12 @@ import pytest
 from tdn_plugin.apis.data import DataError, load_families
 from tdn_plugin.apis.report import (
     ModelResult,
+    ReportError,
     accuracy,
-    format_table,
-    markdown_table,
-    write_csv,
-    write_json,
+    check_protocol,
+    markdown,
+    print_report,
+    write_report,
 )
 
 CLASSES = ['right', 'left', 'up', 'down']
@@ -50,25 +51,50 @@ def test_a_family_naming_an_unknown_class_is_one_clear_error(tmp_path):
         load_families(tmp_path / 'families.json', CLASSES)
 
 
-def test_writers_carry_the_numbers(tmp_path):
+def _result(name='tdn', **changes):
     acc = accuracy(_scores(), LABELS, {'horizontal': [0, 1]})
-    result = ModelResult(
-        name='tdn', config='configs/demo/tdn_toy-motion.py', top1=acc.top1,
+    fields = dict(
+        name=name, config='configs/demo/tdn_toy-motion.py', top1=acc.top1,
         top5=acc.top5, mean_class=acc.mean_class, params=11_500_000,
-        gmacs=0.17, views=3, frames_per_view=20,
+        gmacs=0.17, views=3, protocol='3crop', frames_per_view=20,
         latency=dict(min_ms=10.0, median_ms=12.0, max_ms=15.0, rounds=5),
         families=acc.families, confusion=acc.confusion)
-    table = format_table([result])
-    assert 'horizontal' in table and '62.5%' in table and '0.170 x 3' in table
-    assert '| **tdn** |' in markdown_table([result])
-    write_json([result], tmp_path / 'r.json', settings={'seed': 0},
-               failed={'tin': 'needs compiled mmcv ops'})
-    data = json.loads((tmp_path / 'r.json').read_text())
+    fields.update(changes)
+    return ModelResult(**fields)
+
+
+def test_every_output_carries_the_numbers_and_the_failure(tmp_path,
+                                                          capsys):
+    results = [_result(), _result('i3d', kind='3D', gmacs=1.5)]
+    failed = {'tin': 'needs compiled mmcv ops'}
+    files = write_report(results, failed, tmp_path, {'seed': 0},
+                         'two models', CLASSES, [(0.25, 'chance')])
+    print_report(results, failed, files)
+    out = capsys.readouterr().out
+    assert 'horizontal' in out and '62.5%' in out and '0.170 x 3' in out
+    assert 'tin: FAILED: needs compiled mmcv ops' in out
+    assert 'test protocol 3crop for every model' in out
+    data = json.loads(files['results'].read_text())
     entry = data['models']['tdn']
     assert entry['families'] == {'horizontal': {'top1': 0.75}}
     assert entry['gmacs_per_video'] == pytest.approx(0.51)
     assert entry['cpu_ms_per_clip'] == 12.0
-    assert data['failed'] == {'tin': 'needs compiled mmcv ops'}
-    write_csv([result], tmp_path / 'r.csv')
-    header, row = (tmp_path / 'r.csv').read_text().splitlines()
-    assert 'top1_horizontal' in header and ',0.75,' in row
+    assert data['models']['i3d']['kind'] == '3D'
+    assert data['failed'] == failed and data['settings'] == {'seed': 0}
+    header, *rows = files['csv'].read_text().splitlines()
+    assert 'top1_horizontal' in header and ',0.75,' in rows[0]
+    assert rows[-1].startswith('tin,') and 'mmcv' in rows[-1]
+    text = files['table'].read_text()
+    assert '| tdn | 2D |' in text and '| i3d | 3D |' in text
+    assert '- tin: **failed**: needs compiled mmcv ops' in text
+    for key in ('chart', 'confusion_tdn', 'confusion_i3d'):
+        assert files[key].read_bytes()[:4] == b'\x89PNG'
+
+
+def test_markdown_and_every_result_without_a_failure():
+    assert 'failed' not in markdown([_result()], {})
+
+
+def test_mixed_test_protocols_are_refused():
+    with pytest.raises(ReportError, match='tdn 3crop, tsm 1x1'):
+        check_protocol([_result(), _result('tsm', protocol='1x1')])

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from tdn_plugin.cli.main import main
+from tdn_plugin.cli.main import main, run
+from tdn_plugin.utils.errors import UsageError
 
 
 @pytest.mark.slow
@@ -12,11 +13,12 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
     asked for. Speed itself is never asserted."""
     out = tmp_path / 'bench.json'
     assert main(['benchmark', '--size', '32', '--batch', '2',
-                 '--train-batch', '1', '--repeats', '1',
+                 '--train-batch', '1', '--repeats', '2',
                  '--pipeline-videos', '2', '--json', str(out)]) == 0
     result = json.loads(out.read_text())
-    rows = {r['model']: r for r in result['models']}
+    rows = {r['model']: r for r in result['rows']}
     assert set(rows) == {'tdn', 'gtdnet', 'tsm', 'tsn'}
+    assert {r['backend'] for r in result['rows']} == {'torch'}
     # frames per view, counted from the built models: T x 5 for TDN
     assert {m: r['frames_per_view'] for m, r in rows.items()} == dict(
         tdn=40, gtdnet=8, tsm=8, tsn=8)
@@ -40,13 +42,29 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
     assert 'x TSM' in printed
     assert f'{rows["tdn"]["latency_vs_tsm"]:.3f}' in printed
     assert 'timed: ' in printed and 'minor page faults' in printed
-    tdn = rows['tdn']
+    # the CPU capability and oneDNN's ISA it ran with
+    machine = result['machine']
+    assert machine['cpu_capability'] in printed
+    assert f'oneDNN ISA: {machine["onednn_isa"]}' in printed
+    assert 'fuse_for_inference' in result['settings']['mode']
+    tdn, tsm = rows['tdn'], rows['tsm']
     assert tdn['latency_min_ms'] <= tdn['latency_ms'] <= tdn['latency_max_ms']
     # round by round against TSM, from the rounds of the same run
-    pairs = [a / b for a, b in zip(tdn['latency_rounds_ms'],
-                                   rows['tsm']['latency_rounds_ms'])]
-    assert tdn['latency_vs_tsm_rounds']['median'] == pytest.approx(
-        sorted(pairs)[len(pairs) // 2])
-    assert 'x TSM round by round: median' in printed
+    for kind in ('latency', 'train'):
+        pairs = [a / b for a, b in zip(tdn[f'{kind}_rounds_ms'],
+                                       tsm[f'{kind}_rounds_ms'])]
+        assert tdn[f'{kind}_vs_tsm_rounds']['median'] == pytest.approx(
+            sum(pairs) / 2, rel=0.02)
+    assert 'latency x TSM round by round: median' in printed
     assert result['settings']['threads'] >= 1
     assert result['load']['cores'] >= 1
+
+
+def test_cuda_with_runtimes_is_a_usage_error(capsys):
+    """Runtimes run on the CPU: asking for them on CUDA is a usage error
+    (or CUDA is missing), one line, exit 1."""
+    argv = ['benchmark', '--device', 'cuda', '--backends', 'onnxruntime']
+    with pytest.raises(UsageError):
+        main(argv)
+    assert run(argv) == 1
+    assert capsys.readouterr().err.count('\n') == 1

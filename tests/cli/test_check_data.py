@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from tdn_plugin.cli.main import main
+from tdn_plugin.utils.video_io import write_video
 
 
 @pytest.fixture(scope='module')
@@ -13,11 +14,8 @@ def broken_list(tiny_videos, tmp_path_factory):
     (root / 'truncated.mp4').write_bytes(
         (tiny_videos / '000.mp4').read_bytes()[:200])
     (root / 'empty.mp4').write_bytes(b'')
-    writer = cv2.VideoWriter(str(root / 'short.mp4'),
-                             cv2.VideoWriter_fourcc(*'mp4v'), 12, (32, 32))
-    for i in range(3):
-        writer.write(np.full((32, 32, 3), 80 * i, np.uint8))
-    writer.release()
+    write_video(root / 'short.mp4', np.stack(
+        [np.full((32, 32, 3), 80 * i, np.uint8) for i in range(3)]))
     broken = {
         'unreadable': [root / 'truncated.mp4', root / 'empty.mp4'],
         'missing': [root / 'missing.mp4'],

@@ -1,5 +1,6 @@
 """`tdn demo`: the demo configs, and `tdn demo --quick` end to end."""
 import json
+import shlex
 
 import pytest
 import torch
@@ -11,7 +12,6 @@ from tdn_plugin.apis.demo import (
     DEMO_MODELS,
     QUICK,
     TDN_ABLATION,
-    demo_config,
     demo_config_dir,
 )
 from tdn_plugin.cli.main import main
@@ -22,7 +22,12 @@ ENTRY_KEYS = {'top1', 'top5', 'params', 'gmacs', 'cpu_ms_per_clip',
               'mean_class_accuracy', 'gmacs_per_view', 'views',
               'gmacs_per_video', 'frames_per_view', 'latency', 'train_s',
               'test_s', 'data_s', 'compute_s', 'config', 'work_dir',
-              'checkpoint'}
+              'checkpoint', 'kind', 'init', 'protocol', 'recipe'}
+# README.md, "Demo": run as written (the --quick one in full)
+README_DEMO_QUICK = 'tdn demo --quick --work-dir work_dirs/demo-quick'
+README_DEMO = 'tdn demo'
+README_DEMO_ALL = 'tdn demo --all'
+THREE_D = ('i3d', 'r2plus1d', 'slowfast', 'x3d')
 
 
 def _transforms(cfg):
@@ -42,10 +47,12 @@ def test_demo_configs_share_data_and_budget(name):
         video='data/toy-motion/videos')
     # no flip (it would swap the left/right classes)
     assert not [t for t in _transforms(cfg) if 'Flip' in t['type']]
-    # MMAction2's TANet has TA-blocks for Bottleneck blocks only
-    assert cfg.model.backbone.depth == (50 if name.startswith('tanet')
-                                        else 18)
-    assert cfg.model.backbone.pretrained is None
+    # MMAction2's TANet has TA-blocks for Bottleneck blocks only; X3D-S
+    # has its own widths and depths
+    if not name.startswith('x3d'):
+        assert cfg.model.backbone.get('depth', 18) == (
+            50 if name.startswith('tanet') else 18)
+    assert cfg.model.backbone.get('pretrained') is None
     reference = Config.fromfile(str(demo_config_dir() / DEMO_MODELS['tdn']))
     for key in ('optim_wrapper', 'param_scheduler', 'train_cfg'):
         assert cfg[key] == reference[key], key
@@ -88,9 +95,21 @@ def test_ablation_configs_switch_one_part_each():
     assert list(TDN_ABLATION) == tdn_rows
 
 
+def test_all_puts_3d_cnns_beside_tdn_and_the_default_stays_small():
+    assert set(THREE_D) <= set(ALL_MODELS)
+    assert list(DEMO_MODELS) == ['tdn', 'tsn', 'tsm']
+    for name in THREE_D:
+        cfg = Config.fromfile(str(demo_config_dir() / ALL_MODELS[name]))
+        assert cfg.model.type == 'Recognizer3D'
+        assert cfg.model.data_preprocessor.format_shape == 'NCTHW'
+
+
 def test_demo_config_points_at_data_and_shortens_schedule(tmp_path):
-    cfg = demo_config(demo_config_dir() / DEMO_MODELS['tsm'], tmp_path / 'd',
-                      tmp_path / 'w', num_classes=4, budget=QUICK)
+    from tdn_plugin.apis.compare import prepare_config, setup_registries
+    setup_registries()
+    cfg = prepare_config(demo_config_dir() / DEMO_MODELS['tsm'],
+                         tmp_path / 'w', QUICK.settings(tmp_path / 'd'),
+                         num_classes=4)
     assert cfg.train_dataloader.dataset.ann_file == str(
         tmp_path / 'd' / 'train.txt')
     assert cfg.test_dataloader.dataset.ann_file == str(
@@ -101,27 +120,36 @@ def test_demo_config_points_at_data_and_shortens_schedule(tmp_path):
     assert cfg.val_dataloader is None
 
 
-def test_demo_unknown_model_is_an_error(tmp_path, capsys):
-    assert main(['demo', '--quick', '--models', 'nope', '--work-dir',
-                 str(tmp_path)]) == 1
-    assert 'unknown model' in capsys.readouterr().err
+def test_demo_unknown_model_is_one_line(tmp_path, capsys):
+    from tdn_plugin.cli.main import run
+    assert run(['demo', '--quick', '--models', 'nope', '--work-dir',
+                str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert 'unknown model(s) nope' in err and len(err.splitlines()) == 1
+    assert not tmp_path.joinpath('data').exists()
 
 
 @pytest.mark.slow
-def test_demo_quick_end_to_end(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)  # the default data dir is under the cwd
-    work_dir = tmp_path / 'demo'
+def test_readme_demo_quick_keeps_everything_under_its_work_dir(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
     threads = torch.get_num_threads()
-    assert main(['demo', '--quick', '--work-dir', str(work_dir)]) == 0
+    assert main(shlex.split(README_DEMO_QUICK)[1:]) == 0
     assert torch.get_num_threads() == threads  # restored
     out = capsys.readouterr().out
-    assert (tmp_path / 'data' / 'toy-motion-quick' / 'train.txt').is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ['work_dirs']
+    work_dir = tmp_path / 'work_dirs' / 'demo-quick'
+    assert (work_dir / 'data' / 'train.txt').is_file()
 
     results = json.loads((work_dir / 'results.json').read_text())
-    assert list(results) == ['models', 'settings']
+    assert list(results) == ['models', 'failed', 'settings']
     assert list(results['models']) == list(DEMO_MODELS)
+    assert results['failed'] == {}
     settings = results['settings']
-    assert settings['demo']['speed_index_s'] > 0
+    index = settings['demo']['speed_index']
+    assert index['s'] > 0 and 'other_busy_cpus' in index['load']
+    # the budget is given only where the machine was not busy
+    assert (index['budget_s'] is None) == (index['busy'] is not None)
     assert settings['threads'] >= 1 and settings['seed'] == 0
     assert set(settings['wall_s_per_model']) == set(DEMO_MODELS)
     for name, entry in results['models'].items():
@@ -129,6 +157,7 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch, capsys):
         assert 0 <= entry['top1'] <= entry['top5'] <= 1, name
         assert entry['params'] > 1e6 and isinstance(entry['params'], int)
         assert entry['gmacs'] > 0 and entry['cpu_ms_per_clip'] > 0
+        assert entry['kind'] == '2D' and entry['init'] == 'scratch'
     # TDN reads 5 frames per segment but runs its ResNet on the centre ones
     assert results['models']['tdn']['gmacs'] > \
         results['models']['tsn']['gmacs']
@@ -145,23 +174,40 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch, capsys):
     assert (work_dir / 'confusion_tdn.png').is_file()
 
 
+def test_readme_demo_commands_ask_for_their_models():
+    """`tdn demo` and `tdn demo --all` (README; the runs are too long for
+    the suite, the --quick one runs above) parse to the default models
+    and to every model, 2D and 3D."""
+    from tdn_plugin.apis.demo import plan
+    from tdn_plugin.cli.main import build_parser
+    for command, models in ((README_DEMO, DEMO_MODELS),
+                            (README_DEMO_ALL, ALL_MODELS)):
+        args = build_parser().parse_args(shlex.split(command)[1:])
+        assert list(plan(args.models, args.ablation,
+                         args.all_models)) == list(models)
+
+
 @pytest.mark.slow
 def test_demo_reuses_data_and_writes_markdown(tmp_path, capsys):
-    """A second --quick run on the same data with one model: no new data,
-    the markdown table (as for docs/ablation.md)."""
+    """A second --quick run on the same data, TDN beside two 3D CNNs: no
+    new data; the markdown table (as for docs/ablation.md)."""
     data = tmp_path / 'data'
     markdown = tmp_path / 'table.md'
     assert main(['demo', '--quick', '--ablation', '--models', 'none',
                  '--data', str(data), '--work-dir', str(tmp_path / 'w'),
                  '--markdown', str(markdown)]) == 0
     stamp = (data / 'train.txt').stat().st_mtime
-    assert main(['demo', '--quick', '--models', 'tsn', '--data', str(data),
-                 '--work-dir', str(tmp_path / 'w2'), '--seed', '3']) == 0
+    # the 3D CNNs of --all beside TDN, on the same data
+    assert main(['demo', '--quick', '--models', 'tdn', 'x3d', 'i3d',
+                 '--data', str(data), '--work-dir', str(tmp_path / 'w2'),
+                 '--seed', '3']) == 0
     assert (data / 'train.txt').stat().st_mtime == stamp
     out = capsys.readouterr().out
     assert out.count('making the toy motion set') == 1
     text = markdown.read_text()
     assert '| none | - | - | - |' in text
-    settings = json.loads(
-        (tmp_path / 'w2' / 'results.json').read_text())['settings']
-    assert settings['seed'] == 3
+    results = json.loads((tmp_path / 'w2' / 'results.json').read_text())
+    assert results['settings']['seed'] == 3
+    assert [e['kind'] for e in results['models'].values()] == \
+        ['2D', '3D', '3D']
+    assert results['models']['i3d']['frames_per_view'] == 8

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from tdn_plugin.cli.main import main
-from tdn_plugin.datasets.toy_motion import CLASSES, render_video, write_video
+from tdn_plugin.cli.main import main, run
+from tdn_plugin.datasets.toy_motion import CLASSES, render_video
+from tdn_plugin.utils.video_io import write_video
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TDN_TOY = osp.join(REPO, 'configs', 'demo', 'tdn_toy-motion.py')
@@ -21,8 +22,8 @@ def files(tmp_path_factory):
     """A toy video (62x62, 30 frames), class names, and TDN / GTDNet
     checkpoints whose classifier answers LABEL for any video (zero
     weights, one-hot bias 4: score e^4 / (e^4 + 9) = 0.8585)."""
-    from tdn_plugin.apis.inference import load_recognizer
     from tdn_plugin.cli.utils import load_config
+    from tdn_plugin.utils.checks import load_recognizer
     root = tmp_path_factory.mktemp('infer')
     video = str(root / 'clip.mp4')
     write_video(video, render_video(4, np.random.default_rng(1), 62, (30, 30)))
@@ -60,9 +61,26 @@ def test_infer_prints_the_class_and_writes_video_and_json(files, capsys):
     assert np.abs(drawn[:8, :20] - source[:8, :20]).mean() > 20
     assert np.abs(drawn[-20:] - source[-20:]).mean() < 8
     result = json.load(open(scores))
-    top5 = result['results'][files['video']]['top5']
+    top5 = result['predictions'][0]['top5']
     assert top5[0][0] == CLASSES[LABEL] and len(top5) == 5
+    assert result['predictions'][0]['annotated'] == out_video
     assert result['errors'] == {}
+
+
+def test_a_folder_of_same_named_videos(files, tmp_path, capsys):
+    """test.avi and test.mp4: two annotated files, two JSON entries."""
+    folder = tmp_path / 'videos'
+    folder.mkdir()
+    frames = render_video(1, np.random.default_rng(3), 64, (20, 20))
+    for name in ('test.avi', 'test.mp4'):
+        write_video(folder / name, frames)
+    scores = tmp_path / 'scores.json'
+    assert main(['infer', TDN_TOY, files['tdn'], str(folder), '--out',
+                 str(tmp_path / 'out'), '--json', str(scores),
+                 '--no-progress']) == 0
+    annotated = [p['annotated']
+                 for p in json.loads(scores.read_text())['predictions']]
+    assert len(set(annotated)) == 2 and all(map(osp.isfile, annotated))
 
 
 @pytest.mark.slow
@@ -88,83 +106,57 @@ def test_bad_videos_get_one_line_each(files, capsys):
     assert files['video'] in captured.out.splitlines()  # the good one ran
 
 
-def _one_line_exit(argv) -> str:
-    with pytest.raises(SystemExit) as error:
-        main(argv)
-    message = str(error.value.code)
+def _one_line_error(argv, capsys) -> str:
+    assert run(argv) == 1
+    message = capsys.readouterr().err.strip()
     assert message.startswith('tdn infer: ') and '\n' not in message
     return message
 
 
-def test_checkpoint_of_another_config(files):
-    message = _one_line_exit(['infer', TDN_TOY, files['gtdnet'],
-                              files['video']])
+def test_checkpoint_of_another_config(files, capsys):
+    message = _one_line_error(['infer', TDN_TOY, files['gtdnet'],
+                               files['video']], capsys)
     assert "does not fit the config's model" in message
 
 
 @pytest.mark.slow
-def test_onnx_of_another_config(files, tmp_path):
-    from tdn_plugin.apis.inference import load_recognizer
+def test_onnx_of_another_config(files, tmp_path, capsys):
     from tdn_plugin.cli.utils import load_config
-    from tdn_plugin.deploy.graph import export_onnx
-    from tdn_plugin.deploy.metadata import graph_metadata
+    from tdn_plugin.deploy.export import export_graph
+    from tdn_plugin.utils.checks import load_recognizer
     model = load_recognizer(load_config(GTDNET_TOY), files['gtdnet'])
-    example = torch.randn(4, 3, 64, 64)
-    onnx_path = export_onnx(
-        model, example, str(tmp_path / 'gtdnet.onnx'),
-        metadata=graph_metadata(GTDNET_TOY, model, example.shape,
-                                files['gtdnet']))
-    message = _one_line_exit([
+    onnx_path = export_graph(model, torch.randn(4, 3, 64, 64),
+                             str(tmp_path / 'gtdnet.onnx'), GTDNET_TOY,
+                             files['gtdnet'])['onnx']
+    message = _one_line_error([
         'infer', TDN_TOY, '-', files['video'], '--backend', 'onnxruntime',
-        '--model', onnx_path])
+        '--model', onnx_path], capsys)
     assert 'exported from another config' in message
     assert "'gtdnet_toy-motion' (config: 'tdn_toy-motion')" in message
-    message = _one_line_exit([
+    message = _one_line_error([
         'infer', GTDNET_TOY, files['tdn'], files['video'], '--backend',
-        'onnxruntime', '--model', onnx_path])
+        'onnxruntime', '--model', onnx_path], capsys)
+    assert "does not fit the config's model" in message
+    # the right config and weights, another file with the same weights
+    other = str(tmp_path / 'copy.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(x=1)), other)
+    message = _one_line_error([
+        'infer', GTDNET_TOY, other, files['video'], '--backend',
+        'onnxruntime', '--model', onnx_path], capsys)
     assert 'exported from another checkpoint' in message
 
 
-def test_a_run_stopped_by_an_error_keeps_what_was_done(files, monkeypatch,
-                                                       tmp_path):
-    """An error that stops the run (not a bad video) still writes the JSON
-    of the videos already classified."""
-    from tdn_plugin.apis import inference
-    second = str(tmp_path / 'second.mp4')
-    write_video(second, render_video(2, np.random.default_rng(2), 62,
-                                     (30, 30)))
-    scorer_call = inference.TorchScorer.__call__
+def test_runtime_failure_is_one_line(files, capsys, monkeypatch):
+    """What a runtime raises (many lines) reaches the user as one."""
+    from tdn_plugin.deploy.runtimes import OnnxRuntimeModel
 
-    def fail_on_second(self, video):
-        if video == second:
-            raise RuntimeError(f'{video}: the runtime gave up')
-        return scorer_call(self, video)
-
-    monkeypatch.setattr(inference.TorchScorer, '__call__', fail_on_second)
-    scores = str(tmp_path / 'scores.json')
-    message = _one_line_exit(['infer', TDN_TOY, files['tdn'], files['video'],
-                              second, '--json', scores, '--no-progress'])
-    assert message == f'tdn infer: {second}: the runtime gave up'
-    done = json.load(open(scores))['results']
-    assert list(done) == [files['video']]
-
-
-def test_runtime_failure_is_one_line(files):
-    from tdn_plugin.apis.inference import (
-        RuntimeScorer,
-        load_recognizer,
-        video_test_pipeline,
-    )
-    from tdn_plugin.cli.utils import load_config
-    cfg = load_config(TDN_TOY)
-
-    def runtime(frames):
+    def fail(self, frames):
         raise ValueError('[ONNXRuntimeError] : 2 : INVALID_ARGUMENT\nmore')
 
-    scorer = RuntimeScorer(runtime, video_test_pipeline(cfg),
-                           load_recognizer(cfg, None).data_preprocessor)
-    with pytest.raises(RuntimeError) as error:
-        scorer(files['video'])
-    assert str(error.value) == (
-        f'{files["video"]}: the graph cannot run on frames of shape '
+    monkeypatch.setattr(OnnxRuntimeModel, '__call__', fail)
+    message = _one_line_error([
+        'infer', TDN_TOY, files['tdn'], files['video'], '--backend',
+        'onnxruntime'], capsys)
+    assert message == (
+        'tdn infer: the graph cannot run on frames of shape '
         '(20, 3, 64, 64): [ONNXRuntimeError] : 2 : INVALID_ARGUMENT')

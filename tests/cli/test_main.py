@@ -1,13 +1,16 @@
 """The ``tdn`` command itself: instant help, version, exit codes, one line
 per user error."""
+import importlib
+import inspect
 import subprocess
 import sys
 
 import pytest
 
 from tdn_plugin import __version__
-from tdn_plugin.cli.main import COMMANDS, HELP, is_user_error, run
-from tdn_plugin.utils.checks import ConfigError
+from tdn_plugin.cli.main import COMMANDS, HELP, error_line, run
+from tdn_plugin.utils.checks import CheckpointMismatchError, ConfigError
+from tdn_plugin.utils.errors import UserError, is_user_error
 
 HEAVY = ('torch', 'mmaction', 'mmcv', 'mmengine')
 
@@ -25,6 +28,25 @@ def tdn(*args, code='import tdn_plugin_cli as c; sys.exit(c.main())'):
 
 def test_every_command_has_a_help_line():
     assert set(COMMANDS) == set(HELP)
+
+
+def test_help_lives_in_one_place():
+    """HELP in cli/main.py is the only copy; the demo line names the
+    three models the demo runs."""
+    for module in COMMANDS.values():
+        source = inspect.getsource(
+            importlib.import_module(f'tdn_plugin.cli.{module}'))
+        assert '\nHELP = ' not in source, module
+    assert 'TDN, TSN, TSM' in HELP['demo'] and 'GTDNet' not in HELP['demo']
+
+
+def test_a_user_error_is_one_line():
+    error = CheckpointMismatchError('x.pth does not fit (2 problem(s)).\n'
+                                    '  a\n  b')
+    assert error_line('test', error) == (
+        'tdn test: x.pth does not fit (2 problem(s)). (2 more line(s) with '
+        '--verbose)')
+    assert error_line(None, UserError('bad')) == 'tdn: bad'
 
 
 @pytest.mark.parametrize('args', [
@@ -82,9 +104,16 @@ def test_user_error_is_one_line_without_traceback(tmp_path):
     assert 'Traceback' not in out.stderr
 
 
-def test_verbose_shows_the_traceback(tmp_path):
+def test_verbose_shows_the_traceback(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match='config file not found'):
         run(['--verbose', 'flops', str(tmp_path / 'none.py')])
+    with pytest.raises(UserError, match='checkpoint not found'):
+        run(['test', 'configs/demo/tdn_toy-motion.py',
+             str(tmp_path / 'none.pth'), '--verbose'])
+    assert run(['test', 'configs/demo/tdn_toy-motion.py',
+                str(tmp_path / 'none.pth')]) == 1
+    assert capsys.readouterr().err == (
+        f'tdn test: checkpoint not found: {tmp_path}/none.pth\n')
 
 
 def test_only_user_errors_are_one_line():
@@ -108,3 +137,29 @@ def test_missing_mmcv_is_one_line(tmp_path):
         "tdn flops: mmcv is not installed (MMAction2 needs it): pip install "
         "'tdn_plugin[lite]' (the pure-Python mmcv-lite 2.1.0, enough for "
         'every model here) or a full mmcv >=2.0,<2.2')
+
+
+def test_every_command_follows_the_error_policy(monkeypatch, capsys):
+    """Whatever the command, a user error it raises is one line and exit
+    code 1, and ``--verbose`` gives its traceback; a bug is raised."""
+    import types
+
+    import tdn_plugin.cli.main as cli
+
+    def fake(error):
+        def main(args):
+            raise error
+        return types.SimpleNamespace(add_arguments=lambda parser: None,
+                                     main=main)
+
+    for command in COMMANDS:
+        monkeypatch.setattr(cli, '_module',
+                            lambda name: fake(UserError('bad input')))
+        assert run([command]) == 1
+        assert capsys.readouterr().err == f'tdn {command}: bad input\n'
+        with pytest.raises(UserError):
+            run([command, '--verbose'])
+        monkeypatch.setattr(cli, '_module',
+                            lambda name: fake(ZeroDivisionError('bug')))
+        with pytest.raises(ZeroDivisionError):
+            run([command])

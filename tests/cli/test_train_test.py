@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-import torch
+from mmengine.runner.checkpoint import CheckpointLoader
 
 from tdn_plugin.cli.main import COMMANDS, main
 
@@ -19,7 +19,7 @@ def test_help_lists_every_subcommand():
 
 
 def test_train_writes_checkpoints(trained_run):
-    ckpt = torch.load(trained_run / 'epoch_2.pth', map_location='cpu')
+    ckpt = CheckpointLoader.load_checkpoint(str(trained_run / 'epoch_2.pth'), map_location='cpu')
     assert ckpt['meta']['epoch'] == 2
     assert any(k.startswith('backbone.short_term_tdm.') for k in
                ckpt['state_dict'])

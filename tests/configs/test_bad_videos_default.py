@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-import torch
+from mmengine.runner.checkpoint import CheckpointLoader
 
 from tdn_plugin.cli.main import run
 from tdn_plugin.cli.utils import load_config
@@ -125,5 +125,5 @@ def test_demo_config_trains_through_bad_videos(toy_with_bad_videos,
     for name in ('truncated.mp4', 'empty.mp4', 'missing.mp4'):
         assert log.count(str(root / 'videos' / name)) == 1, name
     assert 'All 10 val videos were read' in log
-    ckpt = torch.load(work_dir / 'epoch_1.pth', map_location='cpu')
+    ckpt = CheckpointLoader.load_checkpoint(str(work_dir / 'epoch_1.pth'), map_location='cpu')
     assert ckpt['meta']['epoch'] == 1

@@ -24,6 +24,7 @@ from tdn_plugin.cli.main import main
 from tdn_plugin.cli.utils import build_model, load_config
 from tdn_plugin.converters import ConversionError, convert_release_state_dict
 from tdn_plugin.converters import load_release_checkpoint as read_release_file
+from tdn_plugin.utils.errors import UserError
 
 CONFIGS = {
     (50, 8): 'configs/tdn/tdn_imagenet-pretrained-r50_8xb8-5x1x8-60e_'
@@ -194,7 +195,7 @@ def test_unknown_keys_are_all_listed():
 def test_wrong_depth_for_the_config_is_a_clear_error(tmp_path):
     release = random_release_checkpoint(101, 174)
     torch.save(release, tmp_path / 'r101.pth.tar')
-    with pytest.raises(SystemExit, match='different ResNet depth'):
+    with pytest.raises(UserError, match='different ResNet depth'):
         main(['convert', str(tmp_path / 'r101.pth.tar'),
               str(tmp_path / 'out.pth'), '--config', CONFIGS[(50, 8)]])
     assert not (tmp_path / 'out.pth').exists()
@@ -203,7 +204,7 @@ def test_wrong_depth_for_the_config_is_a_clear_error(tmp_path):
 def test_wrong_num_classes_is_a_clear_error(tmp_path):
     release = random_release_checkpoint(50, 400)
     torch.save(release, tmp_path / 'k400.pth.tar')
-    with pytest.raises(SystemExit, match='400 classes'):
+    with pytest.raises(UserError, match='400 classes'):
         main(['convert', str(tmp_path / 'k400.pth.tar'),
               str(tmp_path / 'out.pth'), '--config', CONFIGS[(50, 8)]])
 
@@ -218,7 +219,7 @@ def test_hostile_release_file_is_refused(tmp_path):
     release = copy.copy(random_release_checkpoint(50, 174))
     release['arch'] = Payload()
     torch.save(release, tmp_path / 'evil.pth.tar')
-    with pytest.raises(SystemExit, match='weights-only'):
+    with pytest.raises(UserError, match='weights-only'):
         main(['convert', str(tmp_path / 'evil.pth.tar'),
               str(tmp_path / 'out.pth')])
     assert not marker.exists()

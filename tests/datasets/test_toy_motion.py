@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tdn_plugin.cli.main import main as tdn_main
+from tdn_plugin.cli.main import run as tdn_run
 from tdn_plugin.datasets.toy_motion import (
     ALL_CLASSES,
     CLASSES,
@@ -423,13 +424,16 @@ def test_cli_writes_then_keeps_the_set(tmp_path, capsys):
 def test_cli_reports_errors(tmp_path, capsys):
     blocker = tmp_path / 'a_file'
     blocker.write_text('not a directory')
-    assert tdn_main(['make-toy-data', str(blocker / 'toy'),
-                     '--no-progress']) == 1
+    assert tdn_run(['make-toy-data', str(blocker / 'toy'),
+                    '--no-progress']) == 1
     error = capsys.readouterr().err
-    assert 'error' in error and str(blocker) in error
-    assert tdn_main(['make-toy-data', str(tmp_path / 'toy'), '--size', '63',
-                     '--no-progress']) == 1
-    assert 'size' in capsys.readouterr().err
+    assert error.startswith('tdn make-toy-data: cannot write the dataset '
+                            f'to {blocker}/toy: ') and error.count('\n') == 1
+    assert tdn_run(['make-toy-data', str(tmp_path / 'toy'), '--size', '63',
+                    '--no-progress']) == 1
+    assert capsys.readouterr().err == (
+        'tdn make-toy-data: size must be even and >= 16 (mp4v needs even '
+        'frame sizes), got 63\n')
     with pytest.raises(SystemExit):
         tdn_main(['make-toy-data', str(tmp_path / 'toy'), '--families',
                   'order,colour'])
@@ -458,3 +462,12 @@ def test_a_set_of_an_older_generator_is_stale(tmp_path):
         (tmp_path / META_FILE).write_text(json.dumps(
             {'parameters': {'generator_version': version}}))
         assert stale_toy_motion(tmp_path) is stale
+
+
+def test_every_rendered_class_has_one_entry_in_the_motion_table():
+    from tdn_plugin.datasets.toy_motion import MAIN_OBJECTS, ORDER_PATHS
+    rendered = [ALL_CLASSES[c] for c in range(len(ALL_CLASSES))
+                if is_forward_class(c)]
+    assert sorted(MAIN_OBJECTS) == sorted(rendered)
+    assert set(ORDER_PATHS) == {ALL_CLASSES[c] for c in FORWARD_CLASSES
+                                if family_of(c) == 'order'}

@@ -16,8 +16,8 @@ def peaked_model(name: str, seed: int = 0):
     """The demo config's recognizer with a classifier whose scores are far
     from uniform (weights N(0, 0.5)), so that parity is tested on scores
     that differ between classes; (cfg, model) in eval mode."""
-    from tdn_plugin.apis.inference import load_recognizer
     from tdn_plugin.cli.utils import load_config
+    from tdn_plugin.utils.checks import load_recognizer
     cfg = load_config(demo_config(name))
     torch.manual_seed(seed)
     model = load_recognizer(cfg, None)

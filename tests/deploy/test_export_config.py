@@ -55,7 +55,7 @@ def test_config_clips_from_the_list_or_generated(toy_list, tmp_path,
 @pytest.mark.slow
 def test_export_check_openvino_int8_top1(toy_list, tmp_path):
     cfg = _config('tdn', toy_list)
-    from tdn_plugin.apis.inference import load_recognizer
+    from tdn_plugin.utils.checks import load_recognizer
     torch.manual_seed(0)
     model = load_recognizer(cfg, None)
     with torch.no_grad():
@@ -72,11 +72,11 @@ def test_export_check_openvino_int8_top1(toy_list, tmp_path):
     assert report['int8'].endswith('tdn.int8.onnx')
     assert report['int8_openvino'].endswith('tdn.int8.xml')
     rows = report['parity']
-    # 4 random inputs (1 and 2 views, at 64 and 96 px: the frame size is
+    # 2 random inputs (1 view at 64 px, 2 views at 96 px: both axes are
     # dynamic) and 2 real clips, on both backends
-    assert len(rows) == 12 and max(r['relative'] for r in rows) <= 1e-4
-    assert {r['input'].split('(')[-1] for r in rows if 'random' in
-            r['input']} == {'64x64)', '96x96)'}
+    assert len(rows) == 8 and max(r['relative'] for r in rows) <= 1e-4
+    assert [(r['input'].split('(')[-1], r['views']) for r in rows
+            if 'random' in r['input']][:2] == [('64x64)', 1), ('96x96)', 2)]
     assert 'dynamic axes: views and frame size' in lines
     assert report['metadata']['checkpoint_sha256']
     top1 = report['top1']
@@ -84,3 +84,17 @@ def test_export_check_openvino_int8_top1(toy_list, tmp_path):
     for name in ('fp32', 'int8', 'int8_openvino'):
         assert top1[name] in (0, 25, 50, 75, 100)
     assert any('2 clip(s) of the val list' in line for line in lines)
+
+
+def test_bound_testing_views_only_for_tdn_recognizers():
+    from tdn_plugin.deploy.export import bound_testing_views
+    from tdn_plugin.utils.checks import load_recognizer
+    model = load_recognizer(load_config(demo_config('tdn')), None)
+    model.test_cfg = None
+    assert bound_testing_views(model).test_cfg == dict(
+        max_testing_views=8)  # 8 views of 20 frames: 160 frames
+    model.test_cfg = dict(max_testing_views=2)  # the config's is kept
+    assert bound_testing_views(model).test_cfg['max_testing_views'] == 2
+    tsm = load_recognizer(load_config(demo_config('tsm')), None)
+    kept = tsm.test_cfg
+    assert bound_testing_views(tsm).test_cfg == kept

@@ -7,7 +7,7 @@ import torch
 from tdn_plugin.deploy.graph import ClipScores, export_onnx, to_openvino
 from tdn_plugin.deploy.parity import predict_scores, relative_difference
 from tdn_plugin.deploy.runtimes import OnnxRuntimeModel, OpenVinoModel
-from tdn_plugin.utils.complexity import frames_per_view
+from tdn_plugin.utils.views import frames_per_view
 
 # float32 round-off measured at 1e-7..5e-7 relative (R18, 64 px); the
 # requirement is 1e-4
@@ -140,3 +140,19 @@ def test_metadata_and_openvino_parity(demo_models, tmp_path):
             <= TOLERANCE
     # float32 weights kept (no fp16 compression)
     assert np.isfinite(got).all()
+
+
+@pytest.mark.slow
+def test_openvino_takes_maps_of_one_pixel(demo_models, tmp_path):
+    """At 32 px the L-TDM of the last stage pools 1x1 maps: the graph stays
+    valid for OpenVINO (fp32 and int8) and gives the recognizer's scores."""
+    from tdn_plugin.deploy.quantize import quantize_int8
+    cfg, model = demo_models('tdn')
+    frames = torch.randn(frames_per_view(model, cfg), 3, 32, 32,
+                         generator=torch.Generator().manual_seed(0))
+    path = export_onnx(model, frames, str(tmp_path / 'model.onnx'))
+    got = OpenVinoModel(path)(frames.numpy())
+    assert relative_difference(got, predict_scores(model, frames)) <= TOLERANCE
+    int8 = quantize_int8(path, str(tmp_path / 'int8.onnx'), [frames.numpy()])
+    assert OpenVinoModel(to_openvino(int8, str(tmp_path / 'int8.xml')))(
+        frames.numpy()).shape == (10, )

@@ -4,10 +4,10 @@ from onnx import TensorProto, helper
 
 from tdn_plugin.deploy.metadata import (
     DeployMismatchError,
+    check_checkpoint_sha,
     check_frames,
     check_metadata,
     config_name,
-    expected_metadata,
     graph_metadata,
     read_metadata,
     view_chunks,
@@ -28,19 +28,27 @@ def test_graph_metadata_of_a_demo_model(demo_models, tmp_path):
     assert all(isinstance(v, str) for v in meta.values())
 
 
-def test_check_metadata_refuses_another_config():
+def test_check_metadata_refuses_another_config(demo_models, tmp_path):
+    _, tdn = demo_models('tdn')
     meta = dict(config='tdn_toy-motion', num_classes='10',
                 frames_per_view='20')
-    check_metadata(meta, expected_metadata('x/tdn_toy-motion.py', 10, 20),
-                   'm.onnx')
+    check_metadata(meta, 'x/tdn_toy-motion.py', tdn, 'm.onnx')
     with pytest.raises(DeployMismatchError) as error:
-        check_metadata(meta, expected_metadata('gtdnet_toy-motion.py', 10, 4),
-                       'm.onnx')
+        check_metadata(meta, 'gtdnet_toy-motion.py',
+                       demo_models('gtdnet')[1], 'm.onnx')
     message = str(error.value)
     assert '\n' not in message and 'another config' in message
     assert "'gtdnet_toy-motion'" in message and 'frames_per_view' in message
     with pytest.raises(DeployMismatchError, match='not exported by'):
-        check_metadata({}, expected_metadata('a.py', 10, 20), 'm.onnx')
+        check_metadata({}, 'a.py', tdn, 'm.onnx')
+    weights = tmp_path / 'w.pth'
+    weights.write_bytes(b'weights')
+    meta = graph_metadata('tdn_toy-motion.py', tdn, (20, 3, 64, 64),
+                          str(weights))
+    check_checkpoint_sha(meta, str(weights), 'm.onnx')
+    weights.write_bytes(b'other weights')
+    with pytest.raises(DeployMismatchError, match='another checkpoint'):
+        check_checkpoint_sha(meta, str(weights), 'm.onnx')
 
 
 def test_check_frames():
@@ -78,9 +86,9 @@ def test_read_metadata_of_onnx(tmp_path):
 def test_view_chunks_follow_the_graph():
     meta = dict(frames_per_view='40', average_clips='prob',
                 dynamic_views='true', exported_views='1')
-    chunks = view_chunks(meta)
-    assert (chunks.frames_per_view, chunks.max_views,
-            chunks.average_clips) == (40, 4, 'prob')  # 160 frames a call
-    fixed = view_chunks(dict(meta, dynamic_views='false', exported_views='2',
-                             average_clips='None'))
+    chunks = view_chunks(print, meta)
+    assert (chunks.runtime, chunks.frames_per_view, chunks.max_views,
+            chunks.average_clips) == (print, 40, 4, 'prob')  # 160 frames
+    fixed = view_chunks(print, dict(meta, dynamic_views='false',
+                                    exported_views='2', average_clips='None'))
     assert (fixed.max_views, fixed.average_clips) == (2, None)

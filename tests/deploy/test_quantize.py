@@ -7,7 +7,7 @@ import torch
 from tdn_plugin.deploy.graph import export_onnx
 from tdn_plugin.deploy.quantize import quantize_int8
 from tdn_plugin.deploy.runtimes import OnnxRuntimeModel, OpenVinoModel
-from tdn_plugin.utils.complexity import frames_per_view
+from tdn_plugin.utils.views import frames_per_view
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from tdn_plugin.deploy.runtimes import open_runtime
+from tdn_plugin.deploy.runtimes import ViewChunks, open_runtime
+from tdn_plugin.utils.errors import RuntimeBackendError
 
 
 def test_open_runtime_errors(tmp_path):
@@ -16,11 +17,48 @@ def test_open_runtime_errors(tmp_path):
     bad = tmp_path / 'bad.onnx'
     bad.write_text('garbage')
     for backend in ('onnxruntime', 'openvino'):
-        with pytest.raises(ValueError) as error:
+        with pytest.raises(RuntimeBackendError) as error:
             open_runtime(str(bad), backend)
         message = str(error.value)
         assert message.startswith(f'cannot load {bad} with {backend}: ')
         assert '\n' not in message and 'Exception from' not in message
+
+
+@pytest.mark.parametrize('rule', ['prob', 'score', None])
+def test_view_chunks_combine_as_the_graph_does(rule):
+    """7 views in calls of at most 3: the same scores as one call."""
+    per_view, classes = 4, 5
+    weights = np.random.default_rng(0).standard_normal((3 * 8 * 8, classes))
+
+    def graph(frames):  # per-view scores, combined by the rule
+        views = frames.reshape(-1, per_view * 3 * 8 * 8 // 4, 4).mean(-1)
+        scores = views @ weights
+        if rule == 'prob':
+            scores = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
+        return scores if rule is None else scores.mean(0)
+
+    calls = []
+
+    def counted(frames):
+        calls.append(frames.shape[0] // per_view)
+        return graph(frames)
+
+    frames = np.random.default_rng(1).standard_normal(
+        (7 * per_view, 3, 8, 8)).astype(np.float32)
+    got = ViewChunks(counted, per_view, 3, rule)(frames)
+    assert calls == [3, 3, 1]
+    np.testing.assert_allclose(got, graph(frames), rtol=1e-5, atol=1e-6)
+
+
+def test_view_chunks_make_runtime_errors_one_line():
+    def runtime(frames):
+        raise ValueError('[ONNXRuntimeError] : 2 : INVALID_ARGUMENT\nmore')
+
+    with pytest.raises(RuntimeBackendError) as error:
+        ViewChunks(runtime, 4, 2, 'prob')(np.zeros((4, 3, 8, 8), np.float32))
+    assert str(error.value) == (
+        'the graph cannot run on frames of shape (4, 3, 8, 8): '
+        '[ONNXRuntimeError] : 2 : INVALID_ARGUMENT')
 
 
 def _scale_graph(path, dynamic):

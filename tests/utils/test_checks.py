@@ -110,7 +110,7 @@ def test_mmaction_tools_refuse_hostile_checkpoint(tiny_config, tmp_path):
 
 
 def test_frames_per_view_is_read_from_the_sampler():
-    from tdn_plugin.utils.checks import (
+    from tdn_plugin.utils.views import (
         config_frames_per_view,
         sampler_frames_per_view,
     )

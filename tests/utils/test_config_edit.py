@@ -45,3 +45,64 @@ def test_set_num_classes_reaches_tpn_auxiliary_head():
     set_num_classes(cfg, 7)
     assert cfg.model.cls_head.num_classes == 7
     assert cfg.model.neck.aux_head_cfg.out_channels == 7
+
+
+def _mmaction(path: str):
+    from mmengine.config import Config
+
+    from tdn_plugin.utils.config_path import resolve_config
+    return Config.fromfile(resolve_config('mmaction::recognition/' + path))
+
+
+def test_pretrained_sources_are_found_at_any_depth_and_cleared():
+    from tdn_plugin.utils.config_edit import pretrained_sources
+    cfg = _mmaction('i3d/i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_'
+                    'kinetics400-rgb.py')
+    cfg.model.cls_head.init_cfg = [
+        dict(type='Pretrained', checkpoint='head.pth'),
+        dict(type='Normal', layer='Linear', std=0.01)]
+    cfg.load_from = 'whole.pth'
+    assert pretrained_sources(cfg) == ['torchvision://resnet50', 'head.pth',
+                                       'whole.pth']
+    assert pretrained_sources(cfg, clear=True) == [
+        'torchvision://resnet50', 'head.pth', 'whole.pth']
+    assert pretrained_sources(cfg) == []
+    assert cfg.model.backbone.pretrained2d is False
+    assert cfg.model.cls_head.init_cfg == [
+        dict(type='Normal', layer='Linear', std=0.01)]
+
+
+def test_a_tsm_without_weights_does_not_inflate_2d_ones():
+    """ResNetTSM loads ImageNet weights whenever pretrained2d (default
+    True) is set, even with pretrained=None (host notes, trap 13)."""
+    from tdn_plugin.utils.config_edit import pretrained_sources
+    cfg = _mmaction('tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_'
+                    'kinetics400-rgb.py')
+    cfg.model.backbone.pretrained = None
+    assert pretrained_sources(cfg) == []
+    assert cfg.model.backbone.pretrained2d is False
+
+
+def test_recipe_lr_base_and_segments_of_mmaction2_configs():
+    from tdn_plugin.utils.config_edit import (
+        base_batch_size,
+        read_videos,
+        test_segments_as_trained,
+    )
+    slowfast = _mmaction('slowfast/slowfast_r50_8xb8-4x16x1-256e_'
+                         'kinetics400-rgb.py')
+    assert 'auto_scale_lr' not in slowfast
+    assert base_batch_size(slowfast) == 64  # 8 GPUs x 8, from the name
+    tsn = _mmaction('tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_'
+                    'kinetics400-rgb.py')
+    test_segments_as_trained(tsn)  # 25 test segments -> the 3 trained
+    assert [t.num_clips for t in tsn.test_dataloader.dataset.pipeline
+            if t.type == 'SampleFrames'] == [3]
+    trn = _mmaction('trn/trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_'
+                    'sthv1-rgb.py')
+    read_videos(trn)
+    dataset = trn.train_dataloader.dataset
+    assert dataset.type == 'VideoDataset'
+    types = [t.type for t in dataset.pipeline]
+    assert types[0] == 'DecordInit' and 'RawFrameDecode' not in types
+    assert types.index('DecordDecode') == types.index('SampleFrames') + 1

@@ -8,6 +8,9 @@ from tdn_plugin.utils.timing import (
     PAUSE_S,
     LoadMonitor,
     Timing,
+    inference_task,
+    machine_info,
+    onednn_isa,
     paired_ratios,
     set_threads,
     time_side_by_side,
@@ -25,8 +28,9 @@ def test_models_take_turns_in_a_shuffled_order():
     assert all(sorted(r) == list('abcd') for r in rounds)
     assert len({tuple(r) for r in rounds}) > 1  # the order changes
     for timing in timings.values():
-        assert len(timing.seconds) == 6
+        assert len(timing.seconds) == len(timing.cpu_seconds) == 6
         assert timing.min_ms <= timing.median_ms <= timing.max_ms
+        assert timing.json()['cpu_median_ms'] >= 0
 
 
 def test_each_task_starts_after_an_untimed_pause(monkeypatch):
@@ -78,3 +82,35 @@ def test_load_monitor_reads_the_machine():
         assert data['other_busy_cpus'] >= 0
     warning = load.warning(threshold=-1.0)  # always "busy" at -1
     assert warning.startswith('machine busy: ')
+
+
+def test_inference_task_runs_backbone_and_head_in_inference_mode():
+    seen = []
+
+    class Recognizer(torch.nn.Module):
+
+        def extract_feat(self, inputs, stage, test_mode):
+            seen.append((torch.is_inference_mode_enabled(), stage, test_mode,
+                         inputs))
+
+    x = torch.zeros(1, 2, 3, 4, 4)
+    task = inference_task(Recognizer(), x)
+    task()
+    task()
+    assert len(seen) == 2
+    assert seen[0][:3] == (True, 'head', True)
+    assert seen[0][3] is seen[1][3] is x  # one input, made once
+
+
+def test_machine_info_says_cpu_capability_and_onednn_isa(monkeypatch):
+    info = machine_info()
+    assert info['cpu_capability'] == torch.backends.cpu.get_cpu_capability()
+    isa = onednn_isa()
+    assert info['onednn_isa'] == isa
+    if torch.backends.mkldnn.is_available():
+        assert isa  # e.g. 'Intel AVX2'
+    assert onednn_isa() == isa  # read once, kept
+    onednn_isa.cache_clear()
+    monkeypatch.setattr(torch.backends.mkldnn, 'is_available', lambda: False)
+    assert onednn_isa() is None
+    onednn_isa.cache_clear()

@@ -3,12 +3,14 @@ plugin's TDNSampleFrames and MMAction2's SampleFrames."""
 import pytest
 from mmengine.config import Config
 
-from tdn_plugin.utils.checks import config_frames_per_view
 from tdn_plugin.utils.views import (
     VIEWS,
     ViewsError,
+    config_frames_per_view,
     count_test_views,
     set_test_views,
+    video_test_pipeline,
+    views_per_call,
 )
 
 STHV1 = 'configs/tdn/tdn_imagenet-pretrained-r50_8xb8-5x1x8-60e_sthv1-rgb.py'
@@ -83,3 +85,19 @@ def test_tdn_test_views_flag(tiny_config, trained_run, tmp_path):
                  str(dump)]) == 0
     sample = load_results(str(dump))[0]
     assert tuple(sample['view_scores'].shape) == (3, 2)
+
+
+def test_video_test_pipeline_reads_videos_for_rawframe_configs():
+    cfg = Config.fromfile(STHV1)
+    types = [t['type'] for t in video_test_pipeline(cfg)]
+    assert types[:3] == ['DecordInit', 'TDNSampleFrames', 'DecordDecode']
+    assert 'RawFrameDecode' not in types
+    assert cfg.test_pipeline[1]['type'] == 'RawFrameDecode'  # unchanged
+    video_cfg = Config.fromfile(K400)
+    assert video_test_pipeline(video_cfg) == [
+        dict(t) for t in video_cfg.test_pipeline]
+
+
+def test_views_per_call_counts_whole_views():
+    assert views_per_call(40) == 4 and views_per_call(80) == 2
+    assert views_per_call(400) == 1  # a view is never split

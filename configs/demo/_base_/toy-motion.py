@@ -3,7 +3,7 @@
 # TDN, TSN and TSM differ only in their model and frame sampler.
 #
 # Sized for a laptop CPU and the toy motion set (600 train / 200 val videos
-# of 64x64, 24-40 frames; the measured durations are in README.md, Demo):
+# of 64x64, 24-40 frames; the measured time is in configs/demo/README.md):
 # ResNet-18 (all 4 stages: MMAction2's ResNetTSM needs them) from scratch,
 # 64x64 inputs, T = 4 segments, 10 epochs of batch 16, AdamW with warm-up
 # and cosine decay. The toy classes come in time-reversed pairs (moving

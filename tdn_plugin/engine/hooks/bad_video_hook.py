@@ -10,6 +10,7 @@ from tdn_plugin.datasets.skip_bad_videos import (
     SKIPPED_KEY,
     UNREADABLE_KEY,
     SkipBadVideos,
+    walk_datasets,
 )
 
 Report = Tuple[str, str]  # (file, cause)
@@ -17,16 +18,8 @@ Report = Tuple[str, str]  # (file, cause)
 
 def _wrappers(dataset) -> List[SkipBadVideos]:
     """The SkipBadVideos inside a (possibly wrapped) dataset."""
-    found, todo = [], [dataset]
-    while todo:
-        ds = todo.pop()
-        if isinstance(ds, SkipBadVideos):
-            found.append(ds)
-        attrs = getattr(ds, '__dict__', {})
-        todo.extend(attrs.get('datasets') or [])
-        if attrs.get('dataset') is not None:
-            todo.append(attrs['dataset'])
-    return found
+    return [inner for inner in walk_datasets(dataset)
+            if isinstance(inner, SkipBadVideos)]
 
 
 def _reports(data_batch, key: str) -> List[Report]:

@@ -1,7 +1,7 @@
 """mmengine's Runner that applies a config's ``bad_videos`` policy."""
 import copy
 
-from mmengine.registry import RUNNERS
+from mmaction.registry import RUNNERS
 from mmengine.runner import Runner
 
 from tdn_plugin.datasets.skip_bad_videos import wrap_bad_videos
@@ -19,7 +19,9 @@ class BadVideoRunner(Runner):
     ``configs/_base_/bad_videos.py``), so MMAction2's own
     ``tools/train.py`` and ``tools/test.py``, which build ``runner_type``
     from the registry, skip unreadable videos just as the ``tdn`` commands
-    do. Nothing else of the Runner changes.
+    do. Nothing else of the Runner changes. It is registered in
+    MMAction2's runner scope (``mmaction.registry.RUNNERS``), not in
+    mmengine's root registry.
     """
 
     @classmethod

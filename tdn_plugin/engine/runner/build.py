@@ -1,6 +1,6 @@
 """Building the Runner of a loaded config, the one way every command does."""
+from mmaction.registry import RUNNERS
 from mmengine.config import Config
-from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 

@@ -84,9 +84,8 @@ class ResNetGTD(TemporalResNet):
         fusion_weights (Sequence[float], optional): S-TDM fusion ``(a, b)``.
             Defaults to None, the release's rule
             (:func:`~tdn_plugin.models.common.release_fusion_weights`).
-        **kwargs: ``fast_inference`` (the speed-only inference switch,
-            defaults to True) of :class:`TemporalResNet`, and arguments of
-            :class:`mmaction.models.ResNet` (``norm_cfg``, ``norm_eval``,
+        **kwargs: Arguments of :class:`mmaction.models.ResNet`
+            (``norm_cfg``, ``norm_eval``,
             ``frozen_stages``, ``partial_bn``, ``with_cp``,
             ``torchvision_pretrain``...).
     """

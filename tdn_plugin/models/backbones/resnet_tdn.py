@@ -58,9 +58,8 @@ class ResNetTDN(TemporalResNet):
         with_short_term_tdm (bool): Use the S-TDM. Defaults to True.
         with_long_term_tdm (bool): Use the L-TDM. Defaults to True.
         with_temporal_conv (bool): Use the temporal conv. Defaults to True.
-        **kwargs: ``fast_inference`` (the speed-only inference switch,
-            defaults to True) of :class:`TemporalResNet`, and arguments of
-            :class:`mmaction.models.ResNet` (``norm_cfg``, ``norm_eval``,
+        **kwargs: Arguments of :class:`mmaction.models.ResNet`
+            (``norm_cfg``, ``norm_eval``,
             ``frozen_stages``, ``partial_bn``, ``with_cp``...).
     """
 

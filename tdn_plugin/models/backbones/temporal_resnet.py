@@ -13,7 +13,6 @@ from ..common import (
     TemporalBlock,
     TemporalModule,
     release_fusion_weights,
-    set_fast_inference,
 )
 
 
@@ -71,10 +70,6 @@ class TemporalResNet(ResNet):
         fusion_weights (Sequence[float], optional): S-TDM fusion ``(a, b)``.
             Defaults to None, the release's rule
             (:func:`~tdn_plugin.models.common.release_fusion_weights`).
-        fast_inference (bool): The one switch for the speed-only inference
-            paths of the temporal modules (same function; see
-            :mod:`tdn_plugin.models.common.fast_inference`). Can be changed
-            later through the ``fast_inference`` attribute. Defaults to True.
         **kwargs: Arguments of :class:`mmaction.models.ResNet`.
     """
 
@@ -86,7 +81,6 @@ class TemporalResNet(ResNet):
                  frames_per_segment: int = 1,
                  with_short_term_tdm: bool = False,
                  fusion_weights: Optional[Sequence[float]] = None,
-                 fast_inference: bool = True,
                  **kwargs) -> None:
         if depth not in (18, 34, 50, 101):
             raise ValueError(f'{type(self).__name__} supports depth 18, 34, '
@@ -111,23 +105,12 @@ class TemporalResNet(ResNet):
                 norm_cfg=self.norm_cfg,
                 act_cfg=self.act_cfg)
         self._wrap_temporal_blocks()
-        self.fast_inference = fast_inference
 
     @property
     def frames_per_view(self) -> int:
         """Frames one view needs, ``T * F``: the one place this is derived
         (the recognizer, sampler checks and MAC counter read it)."""
         return self.num_segments * self.frames_per_segment
-
-    @property
-    def fast_inference(self) -> bool:
-        """The speed-only inference switch of all temporal modules."""
-        return self._fast_inference
-
-    @fast_inference.setter
-    def fast_inference(self, enabled: bool) -> None:
-        self._fast_inference = bool(enabled)
-        set_fast_inference(self, enabled)
 
     def make_temporal_module(self, channels: int,
                              stage: int) -> Optional[nn.Module]:

@@ -1,17 +1,22 @@
-from .fast_inference import FastInferenceMixin, set_fast_inference
+from .fuse import cpu_capability, fuse_for_inference
 from .gtdm import (
                    GlobalAggregation,
                    GlobalDifferenceAttention,
                    GlobalTemporalDifferenceModule,
 )
-from .long_term_tdm import LongTermTDM
-from .short_term_tdm import ShortTermTDM, release_fusion_weights
+from .long_term_tdm import FusedLongTermTDM, LongTermTDM
+from .short_term_tdm import (
+                             FusedShortTermTDM,
+                             ShortTermTDM,
+                             release_fusion_weights,
+)
 from .temporal_block import TemporalBlock, TemporalModule
 from .temporal_conv_shift import TemporalConvShift
 
 __all__ = [
-    'FastInferenceMixin', 'GlobalAggregation', 'GlobalDifferenceAttention',
+    'FusedLongTermTDM', 'FusedShortTermTDM',
+    'GlobalAggregation', 'GlobalDifferenceAttention',
     'GlobalTemporalDifferenceModule', 'LongTermTDM', 'ShortTermTDM',
-    'TemporalBlock', 'TemporalModule', 'TemporalConvShift',
-    'release_fusion_weights', 'set_fast_inference'
+    'TemporalBlock', 'TemporalModule', 'TemporalConvShift', 'cpu_capability',
+    'fuse_for_inference', 'release_fusion_weights'
 ]

@@ -1,16 +1,16 @@
 """Long-term temporal difference module (L-TDM) of TDN."""
-from typing import Optional, Tuple
+from typing import Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 
-from .fast_inference import FastInferenceMixin, fold_conv_bn, pointwise_conv
+from .fuse import fold_conv_bn, pointwise_conv
 from .temporal_block import TemporalModule
 
 
-class LongTermTDM(FastInferenceMixin, TemporalModule):
+class LongTermTDM(TemporalModule):
     """Long-term TDM: a dense motion gate from bidirectional differences of
     neighbouring segments' features.
 
@@ -40,13 +40,8 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
     The gate is computed as ``x * (1 + sigmoid(a_f) + sigmoid(a_b)) / 2``,
     the same function in half the element-wise passes.
 
-    With ``fast_inference`` (:mod:`.fast_inference`), autograd off and the
-    BNs in eval mode, the same function is computed with fewer passes over
-    memory: every BN, the ``1/3`` and a ``1/2`` are folded into the convs
-    (kept until the weights change), the 1x1 convs are matrix products,
-    ``up`` adds through a broadcasting view, and the gate is written, by
-    ``sigmoid(a) = (1 + tanh(a / 2)) / 2``, as
-    ``x + x * (tanh(a_f / 2) + tanh(a_b / 2)) / 4`` in place.
+    Its inference form (:meth:`fused_for_inference`) is
+    :class:`FusedLongTermTDM`.
 
     Args:
         channels (int): Number of channels C.
@@ -87,19 +82,10 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
                     x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Forward and backward feature differences ``(d_f, d_b)``, each
         (N*T, C/r, h, w)."""
-        return self._neighbour_differences(self.reduce_bn(self.reduce(x)))
+        b = self.reduce_bn(self.reduce(x))
+        return neighbour_differences(b, self.num_segments,
+                                     self.neighbour_conv(b))
 
-    def _neighbour_differences(
-            self, b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        cb = self.neighbour_conv(b)
-        # neighbours along the (N*T) axis, the clip borders masked to zero
-        # (d_f[T-1] = 0, d_b[0] = 0): every op stays 4-D, which OpenVINO's
-        # int8 passes need (a pad on an (N, T, ...) view made them fail)
-        t = torch.arange(b.shape[0], device=b.device) % self.num_segments
-        t = t.view(-1, 1, 1, 1)
-        d_f = (cb.roll(-1, 0) - b) * (t < self.num_segments - 1).to(b.dtype)
-        d_b = (cb.roll(1, 0) - b) * (t > 0).to(b.dtype)
-        return d_f, d_b
 
     def excite(self, d: torch.Tensor) -> torch.Tensor:
         """``a(d)``: multi-scale excitation of difference maps, back to C
@@ -111,10 +97,6 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
         return self.expand_bn(self.expand(s))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.use_fast_path:
-            folded = self.cached(self._folded_weights)
-            if folded is not None:
-                return self._fast_forward(x, *folded)
         d_f, d_b = self.differences(x)
         a_f, a_b = self.excite(d_f), self.excite(d_b)
         # x + x * y, y = (sigmoid(a_f) - 1/2) / 2 + (sigmoid(a_b) - 1/2) / 2,
@@ -123,53 +105,97 @@ class LongTermTDM(FastInferenceMixin, TemporalModule):
         # graph)
         return (torch.sigmoid(a_f) + torch.sigmoid(a_b) + 1) * x * 0.5
 
-    def _folded_weights(self) -> Optional[Tuple[torch.Tensor, ...]]:
-        """The fast path's weights: each BN folded into its conv; the
-        expand's ``1/3`` and the gate's ``1/2`` too, its bias as one more
-        input channel (of ones). None when a BN normalises with batch
-        statistics (train mode) or the norm is not a BN."""
+    def fused_for_inference(self, capability: str) -> nn.Module:
+        """This module's inference form (:mod:`.fuse`): a
+        :class:`FusedLongTermTDM`, or ``self`` where a norm is not an
+        eval-mode BN with running statistics (nothing to fold).
+
+        Args:
+            capability (str): The CPU capability (unused: the same form
+                is the fastest with AVX2 and with AVX-512).
+
+        Returns:
+            nn.Module: The inference form.
+        """
         folds = (fold_conv_bn(self.reduce, self.reduce_bn),
                  fold_conv_bn(self.pooled_conv, self.pooled_bn),
                  fold_conv_bn(self.full_conv, self.full_bn),
-                 fold_conv_bn(self.expand, self.expand_bn, 1 / 2))
+                 fold_conv_bn(self.expand, self.expand_bn))
         if any(f is None for f in folds):
-            return None
-        reduce, pooled, full, (expand_w, expand_b) = folds
-        expand = torch.cat([expand_w.flatten(1) / 3, expand_b[:, None]], 1)
-        return (*reduce, *pooled, *full, expand)
+            return self
+        return FusedLongTermTDM(self.num_segments, *folds,
+                                self.neighbour_conv.weight.detach())
 
-    def _fast_forward(self, x: torch.Tensor, reduce_w: torch.Tensor,
-                      reduce_b: torch.Tensor, pooled_w: torch.Tensor,
-                      pooled_b: torch.Tensor, full_w: torch.Tensor,
-                      full_b: torch.Tensor,
-                      expand: torch.Tensor) -> torch.Tensor:
-        """:meth:`forward`'s function with the weights folded (see the class
-        docstring)."""
-        b = pointwise_conv(x, reduce_w, reduce_b)
+
+class FusedLongTermTDM(nn.Module):
+    """:class:`LongTermTDM`'s function for inference, with fewer passes over
+    memory: every BN and the ``1/3`` are folded into the convs, the 1x1
+    convs are matrix products (the expand's bias carried by a channel of
+    ones), ``up`` adds through a broadcasting view, and the gate is written,
+    by ``sigmoid(a) - 1 = -sigmoid(-a)``, as
+    ``x + x * (sigmoid(a_f) - sigmoid(-a_b)) / 2``, the backward direction
+    through the negated expand weights, in place. (``tanh``, which would
+    fold the halves too, runs several times slower than ``sigmoid`` on
+    PyTorch's CPU kernels.)
+
+    Args:
+        num_segments (int): Segments T per clip.
+        reduce (tuple): Folded (weight, bias) of ``reduce`` + BN.
+        pooled (tuple): Folded ``pooled_conv`` + BN.
+        full (tuple): Folded ``full_conv`` + BN.
+        expand (tuple): Folded ``expand`` + BN.
+        neighbour_weight (torch.Tensor): The depthwise ``neighbour_conv``'s.
+    """
+
+    def __init__(self, num_segments: int, reduce: tuple, pooled: tuple,
+                 full: tuple, expand: tuple,
+                 neighbour_weight: torch.Tensor) -> None:
+        super().__init__()
+        self.num_segments = num_segments
+        self.register_buffer('neighbour_weight', neighbour_weight)
+        for name, (weight, bias) in (('reduce', reduce), ('pooled', pooled),
+                                     ('full', full)):
+            self.register_buffer(f'{name}_weight', weight)
+            self.register_buffer(f'{name}_bias', bias)
+        weight, bias = expand
+        expand = torch.cat([weight.flatten(1) / 3, bias[:, None]], 1)
+        self.register_buffer('expand_weight', torch.stack([expand, -expand]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`LongTermTDM.forward`."""
+        b = pointwise_conv(x, self.reduce_weight, self.reduce_bias)
         n, mid, h, w = b.shape
         # d + up(pooled) + full for one direction at a time, with a channel
         # of ones that carries the expand's bias through its matmul
         s = b.new_empty(n, mid + 1, h, w)
         s[:, mid] = 1
-        gate = None
-        for d in self._neighbour_differences(b):
-            pooled = F.conv2d(_pool2(d), pooled_w, pooled_b, padding=1)
+        cb = F.conv2d(b, self.neighbour_weight, padding=1, groups=mid)
+        gates = []
+        for d, expand in zip(neighbour_differences(b, self.num_segments, cb),
+                             self.expand_weight):
+            pooled = F.conv2d(_pool2(d), self.pooled_weight,
+                              self.pooled_bias, padding=1)
             summed = torch.add(
-                F.conv2d(d, full_w, full_b, padding=1), d, out=s[:, :mid])
+                F.conv2d(d, self.full_weight, self.full_bias, padding=1), d,
+                out=s[:, :mid])
             add_upsampled_(summed, pooled)
-            half = pointwise_conv(s, expand).tanh_()  # tanh(a / 2)
-            gate = half if gate is None else gate.add_(half)
+            gates.append(pointwise_conv(s, expand).sigmoid_())
+        gate = gates[0].sub_(gates[1])  # sigmoid(a_f) - sigmoid(-a_b)
         # in place unless autocast left the gate in a narrower dtype than x
         inplace = gate.dtype == torch.result_type(x, gate)
-        return torch.addcmul(x, x, gate, value=0.25,
+        return torch.addcmul(x, x, gate, value=0.5,
                              out=gate if inplace else None)
 
 
 def _pool2(d: torch.Tensor) -> torch.Tensor:
     """The release's 2x2 average pooling, floor rounding; a 1-pixel side,
-    which the release cannot pool, is pooled to itself."""
-    tiny = min(int(size) for size in d.shape[-2:]) < 2  # int: traceable
-    return F.avg_pool2d(d, 2, ceil_mode=tiny)
+    which the release cannot pool, is pooled to itself: replicated to 2
+    pixels first (an exported pooling window larger than its map is not a
+    valid graph for OpenVINO)."""
+    pad = [0, int(d.shape[-1] < 2), 0, int(d.shape[-2] < 2)]  # traceable
+    if any(pad):
+        d = F.pad(d, pad, mode='replicate')
+    return F.avg_pool2d(d, 2)
 
 
 def add_upsampled_(x: torch.Tensor, small: torch.Tensor) -> torch.Tensor:
@@ -180,3 +206,20 @@ def add_upsampled_(x: torch.Tensor, small: torch.Tensor) -> torch.Tensor:
         x.view(n, c, h, 2, w, 2).add_(small.view(n, c, h, 1, w, 1))
         return x
     return x.add_(F.interpolate(small, size=x.shape[-2:]))
+
+
+def neighbour_differences(
+        b: torch.Tensor, num_segments: int,
+        cb: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``d_f[t] = cb[t+1] - b[t]`` (0 at t = T-1) and ``d_b[t] = cb[t-1] -
+    b[t]`` (0 at t = 0), on (N*T, C', h, w) maps.
+
+    Neighbours are taken along the (N*T) axis and the clip borders masked
+    to zero: every op stays 4-D, which OpenVINO's int8 passes need (a pad
+    on an (N, T, ...) view made them fail).
+    """
+    t = torch.arange(b.shape[0], device=b.device) % num_segments
+    t = t.view(-1, 1, 1, 1)
+    d_f = (cb.roll(-1, 0) - b) * (t < num_segments - 1).to(b.dtype)
+    d_b = (cb.roll(1, 0) - b) * (t > 0).to(b.dtype)
+    return d_f, d_b

@@ -1,13 +1,10 @@
 """Short-term temporal difference module (S-TDM) of TDN."""
-import functools
 from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-
-from .fast_inference import FastInferenceMixin
 
 
 def release_fusion_weights(num_segments: int) -> Tuple[float, float]:
@@ -16,21 +13,19 @@ def release_fusion_weights(num_segments: int) -> Tuple[float, float]:
     return (0.5, 0.5) if num_segments == 8 else (0.75, 0.25)
 
 
-@functools.lru_cache(maxsize=8)
-def pooled_difference_kernel(frames: int, dtype: torch.dtype,
-                             device: torch.device) -> torch.Tensor:
+def pooled_difference_kernel(frames: int) -> torch.Tensor:
     """The kernel of a 2x2/2 conv that maps a segment's ``frames`` frames
     (3 * F channels) to the 2x2 average pooling of their F - 1 consecutive
     differences (3 * (F - 1) channels, difference k = frame k+1 - frame k)."""
-    kernel = torch.zeros(frames - 1, 3, frames, 3, 2, 2, dtype=dtype)
+    kernel = torch.zeros(frames - 1, 3, frames, 3, 2, 2)
     for k in range(frames - 1):
         for c in range(3):
             kernel[k, c, k + 1, c] = 0.25
             kernel[k, c, k, c] = -0.25
-    return kernel.view(3 * (frames - 1), 3 * frames, 2, 2).to(device)
+    return kernel.view(3 * (frames - 1), 3 * frames, 2, 2)
 
 
-class ShortTermTDM(FastInferenceMixin, nn.Module):
+class ShortTermTDM(nn.Module):
     """Short-term TDM: appearance enriched with the motion of a segment's
     consecutive frames, at the stem and after res2.
 
@@ -42,11 +37,8 @@ class ShortTermTDM(FastInferenceMixin, nn.Module):
     appearance path with fixed weights, ``x = a * x + b * up(motion)``
     (:meth:`fuse`, ``up`` the nearest upsampling to x's size).
 
-    With ``fast_inference`` (:mod:`.fast_inference`) and autograd off, the
-    pooled differences are one strided conv with a fixed kernel over the
-    segment's frames (:func:`pooled_difference_kernel`), and the fusion
-    with an exact x2 upsampling is one ``lerp`` that broadcasts the motion
-    along H. The same function.
+    Its inference form (:meth:`fused_for_inference`) is
+    :class:`FusedShortTermTDM`.
 
     Args:
         res_layer (nn.Module): The motion path's res2 (a copy of the
@@ -99,19 +91,12 @@ class ShortTermTDM(FastInferenceMixin, nn.Module):
             tuple[torch.Tensor]: The stem's (N*T, 64, H/8, W/8) and res2's
             (N*T, 256, H/8, W/8) motion features.
         """
-        if self.use_fast_path:  # the pooled differences in one pass
-            diff = F.conv2d(segments.flatten(1, 2),
-                            pooled_difference_kernel(
-                                segments.shape[1], segments.dtype,
-                                segments.device),
-                            stride=2)
-        else:
-            # pool(f[k+1] - f[k]) == pool(f[k+1]) - pool(f[k]): pool first,
-            # then take the differences at a quarter of the pixels
-            frames = F.avg_pool2d(segments.flatten(0, 1), 2)
-            frames = frames.view(segments.shape[:3] + frames.shape[-2:])
-            diff = frames[:, 1:] - frames[:, :-1]  # (N*T, F-1, 3, H/2, W/2)
-            diff = diff.flatten(1, 2)  # 3*(F-1) channels
+        # pool(f[k+1] - f[k]) == pool(f[k+1]) - pool(f[k]): pool first,
+        # then take the differences at a quarter of the pixels
+        frames = F.avg_pool2d(segments.flatten(0, 1), 2)
+        frames = frames.view(segments.shape[:3] + frames.shape[-2:])
+        diff = frames[:, 1:] - frames[:, :-1]  # (N*T, F-1, 3, H/2, W/2)
+        diff = diff.flatten(1, 2)  # 3*(F-1) channels
         # the motion path runs channels-last (oneDNN's convs and max-pool
         # are several times faster so on CPU); outputs come back as NCHW
         diff = diff.contiguous(memory_format=torch.channels_last)
@@ -120,18 +105,89 @@ class ShortTermTDM(FastInferenceMixin, nn.Module):
         return stem.contiguous(), res2.contiguous()
 
     def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
-        """``a * x + b * up(motion)``, nearest upsampling to x's size."""
-        a, b = self.fusion_weights
-        if self.use_fast_path:
-            n, c, h, w = motion.shape
-            if a + b == 1 and x.shape[-2:] == (2 * h, 2 * w) and \
-                    x.is_contiguous() and motion.is_contiguous():
-                # x2 nearest upsampling, repeated along W and broadcast
-                # along H (a whole row in the inner loop vectorises; a
-                # broadcast along W would leave an inner loop of 2):
-                # b * up(motion) + a * x in one pass over x
-                up = motion[..., None].expand(n, c, h, w, 2)
-                out = torch.lerp(up.reshape(n, c, h, 1, 2 * w),
-                                 x.view(n, c, h, 2, 2 * w), a)
-                return out.view_as(x)
-        return a * x + b * F.interpolate(motion, size=x.shape[-2:])
+        """``a * x + b * up(motion)``, nearest upsampling to x's size
+        (:func:`fuse_motion`)."""
+        return fuse_motion(x, motion, self.fusion_weights)
+
+    def fused_for_inference(self, capability: str) -> nn.Module:
+        """This module's inference form (:mod:`.fuse`).
+
+        Args:
+            capability (str): The CPU capability (unused: the same form
+                is the fastest with AVX2 and with AVX-512).
+
+        Returns:
+            nn.Module: A :class:`FusedShortTermTDM` sharing the stem and
+            res2.
+        """
+        return FusedShortTermTDM(self)
+
+
+class FusedShortTermTDM(nn.Module):
+    """:class:`ShortTermTDM`'s function for inference, built once from it:
+    the pooled differences are one strided conv with a fixed kernel over
+    each segment's frames (:func:`pooled_difference_kernel`), one pass over
+    the frames. The fusion (:func:`fuse_motion`), the stem and res2 are the
+    plain module's (:func:`.fuse.fuse_for_inference` folds their BNs).
+
+    Args:
+        plain (ShortTermTDM): The module to take the weights from.
+    """
+
+    def __init__(self, plain: ShortTermTDM) -> None:
+        super().__init__()
+        self.frames_per_segment = plain.frames_per_segment
+        self.fusion_weights = plain.fusion_weights
+        self.stem = plain.stem
+        self.res_layer = plain.res_layer
+        weight = plain.stem.conv.weight
+        self.register_buffer(
+            'difference_kernel',
+            pooled_difference_kernel(plain.frames_per_segment).to(
+                weight.device, weight.dtype))
+
+    def forward(self, segments: torch.Tensor) -> tuple:
+        """:meth:`ShortTermTDM.forward`."""
+        diff = F.conv2d(segments.flatten(1, 2), self.difference_kernel,
+                        stride=2)
+        diff = diff.contiguous(memory_format=torch.channels_last)
+        stem = F.max_pool2d(self.stem(diff), 3, stride=2, padding=1)
+        res2 = self.res_layer(stem)
+        return stem.contiguous(), res2.contiguous()
+
+    def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        """:meth:`ShortTermTDM.fuse`."""
+        return fuse_motion(x, motion, self.fusion_weights)
+
+
+def fuse_motion(x: torch.Tensor, motion: torch.Tensor,
+                weights: Sequence[float]) -> torch.Tensor:
+    """``a * x + b * up(motion)``, ``up`` the nearest upsampling to x's
+    size.
+
+    With ``a + b = 1`` and an exact x2 upsampling (the release's maps), it
+    is ``lerp(up(motion), x, a)`` in one pass over x, ``up`` repeated along
+    W and broadcast along H, never materialised at x's size (a whole row in
+    the inner loop vectorises; a broadcast along W would leave an inner
+    loop of 2); autograd records it as it does the formula. An ONNX export
+    takes the formula (the graph's form): a graph must not depend on the
+    map size it was traced at.
+
+    Args:
+        x (torch.Tensor): (N, C, H, W) appearance features.
+        motion (torch.Tensor): (N, C, h, w) motion features.
+        weights (Sequence[float]): ``(a, b)``.
+
+    Returns:
+        torch.Tensor: The fused (N, C, H, W) features.
+    """
+    a, b = weights
+    n, c, h, w = motion.shape
+    if a + b == 1 and x.shape[-2:] == (2 * h, 2 * w) and \
+            x.is_contiguous() and motion.is_contiguous() and \
+            not torch.onnx.is_in_onnx_export():
+        up = motion[..., None].expand(n, c, h, w, 2)
+        out = torch.lerp(up.reshape(n, c, h, 1, 2 * w),
+                         x.view(n, c, h, 2, 2 * w), a)
+        return out.view_as(x)
+    return a * x + b * F.interpolate(motion, size=x.shape[-2:])

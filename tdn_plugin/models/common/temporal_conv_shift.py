@@ -3,11 +3,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .fast_inference import FastInferenceMixin
 from .temporal_block import TemporalModule
 
 
-class TemporalConvShift(FastInferenceMixin, TemporalModule):
+class TemporalConvShift(TemporalModule):
     """Depthwise 1-D convolution over time, initialised to a temporal shift.
 
     TDN (`arXiv:2012.10071 <https://arxiv.org/abs/2012.10071>`_) places it
@@ -19,12 +18,11 @@ class TemporalConvShift(FastInferenceMixin, TemporalModule):
 
         y[t] = k0 * x[t - 1] + k1 * x[t] + k2 * x[t + 1]   (x = 0 outside)
 
-    With ``fast_inference`` (:mod:`.fast_inference`) and autograd off, the
-    three products are accumulated in place into one output, without the
-    zero-padded copy of x: the same function. In an ONNX export it is one
-    depthwise conv over T between two transposes (:meth:`as_depthwise_conv`),
-    three passes over x in the graph instead of a pad, two slices, three
-    products and two sums.
+    ``forward`` accumulates the three products into one output in place
+    (autograd records it; no zero-padded copy of x), for training and
+    inference alike. In an ONNX export it is one depthwise conv over T
+    between two transposes (:meth:`as_depthwise_conv`): the graph's form,
+    three passes over x without in-place updates.
 
     Args:
         channels (int): Number of channels C.
@@ -56,13 +54,11 @@ class TemporalConvShift(FastInferenceMixin, TemporalModule):
         nt, c, h, w = x.shape
         x = x.view(-1, self.num_segments, c, h, w)  # (N, T, C, h, w)
         k0, k1, k2 = self.weight.view(c, 3).t().reshape(3, 1, 1, c, 1, 1)
-        if self.use_fast_path:
-            out = x * k1
-            out[:, 1:].addcmul_(x[:, :-1], k0)
-            out[:, :-1].addcmul_(x[:, 1:], k2)
-            return out.view(nt, c, h, w)
-        padded = F.pad(x, (0, 0, 0, 0, 0, 0, 1, 1))  # zeros at t = -1, T
-        out = k0 * padded[:, :-2] + k1 * x + k2 * padded[:, 2:]
+        # the neighbours' products added in place into the centre's, over
+        # the segments that have them (zero padding needs no copy of x)
+        out = x * k1
+        out[:, 1:].addcmul_(x[:, :-1], k0)
+        out[:, :-1].addcmul_(x[:, 1:], k2)
         return out.view(nt, c, h, w)
 
     def as_depthwise_conv(self, x: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
+from mmengine.runner.checkpoint import CheckpointLoader
 
 from tdn_plugin.cli.main import main
 
@@ -28,8 +29,8 @@ def test_resumed_run_repeats_the_uninterrupted_one(tiny_config, tmp_path):
     assert not osp.isfile(part / 'epoch_2.pth')
     assert main(['train', tiny_config, '--work-dir', str(part), '--resume',
                  str(part / 'epoch_1.pth')] + common) == 0
-    a = torch.load(full / 'epoch_2.pth', map_location='cpu')
-    b = torch.load(part / 'epoch_2.pth', map_location='cpu')
+    a = CheckpointLoader.load_checkpoint(str(full / 'epoch_2.pth'), map_location='cpu')
+    b = CheckpointLoader.load_checkpoint(str(part / 'epoch_2.pth'), map_location='cpu')
     for key, value in a['state_dict'].items():
         assert torch.equal(value, b['state_dict'][key]), key
     for key, state in a['optimizer']['state'].items():

@@ -211,7 +211,7 @@ def test_config_builds_and_steps(config):
     cfg = Config.fromfile(config)
     assert cfg.custom_imports == dict(
         imports=['tdn_plugin'], allow_failed_imports=False)
-    assert cfg.model.type == 'Recognizer2D'
+    assert cfg.model.type == 'TDNRecognizer'  # a Recognizer2D
     assert cfg.model.backbone.type == 'ResNetGTD'
     assert 'constructor' not in cfg.optim_wrapper  # MMAction2's default
     cfg.model.backbone.pretrained = None

@@ -1,5 +1,5 @@
 """The shared machinery of ResNetTDN and ResNetGTD: block wrapping, the
-S-TDM composition, frames_per_view, norm injection, the inference switch."""
+S-TDM composition, frames_per_view, norm injection, the inference forms."""
 from typing import Optional
 
 import pytest
@@ -8,10 +8,12 @@ import torch.nn as nn
 
 from tdn_plugin.models.backbones import ResNetGTD, ResNetTDN, TemporalResNet
 from tdn_plugin.models.common import (
-    FastInferenceMixin,
+    FusedLongTermTDM,
+    FusedShortTermTDM,
     LongTermTDM,
     TemporalBlock,
     TemporalConvShift,
+    fuse_for_inference,
 )
 
 
@@ -54,26 +56,23 @@ def test_frames_per_view(backbone, frames):
     (ResNetTDN, {}), (ResNetGTD, {}),
     (ResNetGTD, dict(with_short_term_tdm=True, enhancement='map')),
 ])
-def test_fast_and_plain_paths_give_one_function(cls, kwargs, randomise):
-    """float64, eval mode: the inference switch changes speed only."""
+def test_fused_and_plain_give_one_function(cls, kwargs, randomise):
+    """float64, eval mode: fuse_for_inference changes speed only."""
     m = randomise(cls(18, num_segments=4, **kwargs)).double().eval()
     x = torch.randn(2 * m.frames_per_view, 3, 64, 64, dtype=torch.float64)
+    fused = fuse_for_inference(m)
     with torch.no_grad():
-        fast = m(x)
-        m.fast_inference = False
-        plain = m(x)
-    assert not any(mod.fast_inference for mod in m.modules()
-                   if isinstance(mod, FastInferenceMixin))
-    assert (fast - plain).abs().max() < 1e-12 * plain.abs().max()
+        plain, out = m(x), fused(x)
+    assert (out - plain).abs().max() < 1e-12 * plain.abs().max()
 
 
-def test_fast_inference_argument():
-    m = ResNetTDN(18, num_segments=4, fast_inference=False)
-    assert m.fast_inference is False
-    switches = [mod for mod in m.modules()
-                if isinstance(mod, FastInferenceMixin)]
-    assert len(switches) == 1 + 2 * 6  # S-TDM, 6 blocks x (L-TDM, conv)
-    assert not any(s.fast_inference for s in switches)
+def test_every_temporal_module_gets_its_inference_form():
+    fused = fuse_for_inference(ResNetTDN(18, num_segments=4))
+    kinds = [type(mod) for mod in fused.modules()]
+    assert kinds.count(FusedShortTermTDM) == 1
+    assert kinds.count(FusedLongTermTDM) == 6  # res3-res5, 2 blocks each
+    assert kinds.count(TemporalConvShift) == 6  # one form for both
+    assert LongTermTDM not in kinds
 
 
 def test_norm_cfg_reaches_the_temporal_modules():
@@ -87,8 +86,8 @@ def test_norm_cfg_reaches_the_temporal_modules():
     assert g.layer2[1].temporal.gtdm.reduce_bn.eps == 1e-3
 
 
-def test_group_norm_backbone_runs_both_paths(randomise):
-    """A norm that cannot be folded: the fast path applies it as it is."""
+def test_group_norm_backbone_fuses_what_it_can(randomise):
+    """A norm that cannot be folded stays as it is in the fused model."""
     norm_cfg = dict(type='GN', num_groups=4, requires_grad=True)
     m = ResNetTDN(18, num_segments=4, norm_cfg=norm_cfg)
     m.init_weights()
@@ -97,11 +96,10 @@ def test_group_norm_backbone_runs_both_paths(randomise):
                       nn.GroupNorm)
     assert isinstance(m.layer4[1].temporal.long_term_tdm, LongTermTDM)
     x = torch.randn(20, 3, 64, 64, dtype=torch.float64)
+    fused = fuse_for_inference(m)
     with torch.no_grad():
-        fast = m(x)
-        m.fast_inference = False
-        plain = m(x)
-    assert (fast - plain).abs().max() < 1e-12 * plain.abs().max()
+        out, plain = fused(x), m(x)
+    assert (out - plain).abs().max() < 1e-12 * plain.abs().max()
 
 
 def test_out_indices():

@@ -1,3 +1,4 @@
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -6,6 +7,7 @@ from tdn_plugin.models.common import (
     ShortTermTDM,
     TemporalConvShift,
 )
+from tdn_plugin.models.common.short_term_tdm import fuse_motion
 
 
 def conv1d_reference(x, weight, t):
@@ -39,6 +41,21 @@ def test_temporal_conv_equals_conv1d_with_any_weights():
     torch.testing.assert_close(m(x), ref, rtol=1e-5, atol=1e-5)
     m(x).square().sum().backward()
     assert m.weight.grad is not None and m.weight.grad.abs().sum() > 0
+
+
+def test_temporal_conv_gradients_are_conv1d_gradients():
+    """The in-place accumulation is recorded by autograd: float64 gradients
+    of x and the kernel equal the release's Conv1d form's."""
+    t, c = 4, 16
+    m = TemporalConvShift(c, t).double()
+    torch.nn.init.normal_(m.weight)
+    x = torch.randn(2 * t, c, 3, 5, dtype=torch.float64, requires_grad=True)
+    g = torch.randn(2 * t, c, 3, 5, dtype=torch.float64)
+    grads = torch.autograd.grad(m(x), (x, m.weight), g)
+    ref = torch.autograd.grad(conv1d_reference(x, m.weight, t),
+                              (x, m.weight), g)
+    for got, want in zip(grads, ref):
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-13)
 
 
 def randomised(module):
@@ -94,3 +111,18 @@ def test_short_term_tdm_reads_consecutive_differences():
     torch.testing.assert_close(
         fused, 0.5 * x + 0.5 * stem.repeat_interleave(2, -1)
         .repeat_interleave(2, -2))
+
+
+@pytest.mark.parametrize('weights', [(0.5, 0.5), (0.75, 0.25), (0.6, 0.6)])
+def test_motion_fusion_gradients_are_the_formulas(weights):
+    """float64: the one-pass fusion's values and gradients are those of
+    ``a * x + b * nearest-up(motion)``."""
+    x = torch.randn(2, 4, 6, 8, dtype=torch.float64, requires_grad=True)
+    motion = torch.randn(2, 4, 3, 4, dtype=torch.float64, requires_grad=True)
+    g = torch.randn(2, 4, 6, 8, dtype=torch.float64)
+    out = fuse_motion(x, motion, weights)
+    formula = weights[0] * x + weights[1] * F.interpolate(motion, size=(6, 8))
+    torch.testing.assert_close(out, formula, rtol=0, atol=1e-15)
+    for got, want in zip(torch.autograd.grad(out, (x, motion), g),
+                         torch.autograd.grad(formula, (x, motion), g)):
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-14)

@@ -1,0 +1,186 @@
+"""Video files and the text files that describe them: the one home of the
+plugin's mp4 writer, frame reader, MMAction2 video-list reader and
+class-name reader.
+
+Videos are written as mp4v with OpenCV (decord, MMAction2's reader, reads
+them back frame for frame) and read with decord. Frames are (T, H, W, 3)
+uint8 RGB everywhere.
+"""
+import contextlib
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Tuple, Union
+
+import numpy as np
+
+from .errors import MissingFileError, UserError
+
+PathLike = Union[str, Path]
+DEFAULT_FPS = 12.0
+
+
+class ListFileError(UserError, ValueError):
+    """A video list or class-name file that cannot be read as one."""
+
+
+def even_size(height: int, width: int) -> Tuple[int, int]:
+    """The frame size an mp4v file takes: odd sides rounded up.
+
+    Args:
+        height (int): Frame height.
+        width (int): Frame width.
+
+    Returns:
+        tuple[int, int]: (height, width), both even.
+    """
+    return height + height % 2, width + width % 2
+
+
+@contextlib.contextmanager
+def mp4_writer(path: PathLike, fps: float, height: int,
+               width: int) -> Iterator[Callable[[np.ndarray], None]]:
+    """Open an mp4v file; yield a function that appends one RGB frame.
+
+    Frames of an odd side are padded (border replicated) to
+    :func:`even_size`, as mp4v needs. The file is closed on exit, also
+    after an error.
+
+    Args:
+        path (str | Path): The ``.mp4`` to write.
+        fps (float): Frames per second.
+        height (int): Height of the frames that will be written.
+        width (int): Width of the frames that will be written.
+
+    Yields:
+        callable: ``write(frame)``, frame (H, W, 3) uint8 RGB.
+
+    Raises:
+        OSError: OpenCV cannot open ``path`` for writing.
+    """
+    import cv2
+    out_h, out_w = even_size(height, width)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'),
+                             fps, (out_w, out_h))
+    if not writer.isOpened():
+        raise OSError(f'cannot open {path} for writing (OpenCV mp4v)')
+
+    def write(frame: np.ndarray) -> None:
+        if frame.shape[:2] != (out_h, out_w):
+            frame = cv2.copyMakeBorder(frame, 0, out_h - frame.shape[0], 0,
+                                       out_w - frame.shape[1],
+                                       cv2.BORDER_REPLICATE)
+        writer.write(np.ascontiguousarray(frame[..., ::-1]))
+
+    try:
+        yield write
+    finally:
+        writer.release()
+
+
+def write_video(path: PathLike, frames: np.ndarray,
+                fps: float = DEFAULT_FPS) -> None:
+    """Write frames as an mp4v video that decord reads back.
+
+    Args:
+        path (str | Path): The ``.mp4`` to write.
+        frames (np.ndarray): (T, H, W, 3) uint8 RGB.
+        fps (float): Frames per second. Defaults to 12.
+
+    Raises:
+        OSError: OpenCV cannot open ``path`` for writing.
+    """
+    height, width = frames.shape[1:3]
+    with mp4_writer(path, fps, height, width) as write:
+        for frame in frames:
+            write(frame)
+
+
+def read_frames(path: PathLike,
+                max_frames: Optional[int] = None) -> np.ndarray:
+    """Decode a video with decord.
+
+    Args:
+        path (str | Path): Video file.
+        max_frames (int, optional): Read at most this many frames.
+            Defaults to None (all).
+
+    Returns:
+        np.ndarray: (T, H, W, 3) uint8 RGB.
+    """
+    import decord
+    reader = decord.VideoReader(str(path))
+    count = len(reader) if max_frames is None else min(len(reader),
+                                                       max_frames)
+    return reader.get_batch(list(range(count))).asnumpy()
+
+
+def count_frames(path: PathLike) -> int:
+    """The number of frames decord reads from a video.
+
+    Args:
+        path (str | Path): Video file.
+
+    Returns:
+        int: Frame count.
+    """
+    import decord
+    return len(decord.VideoReader(str(path)))
+
+
+def _text_lines(path: PathLike) -> Iterator[Tuple[int, str]]:
+    """(line number, stripped line) of the non-empty lines of a file."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise MissingFileError(f'file not found: {path}') from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            yield number, line.strip()
+
+
+def read_video_list(path: PathLike) -> List[Tuple[str, int]]:
+    """Parse an MMAction2 VideoDataset list (``path label`` a line).
+
+    Args:
+        path (str | Path): The list, e.g. ``train.txt``.
+
+    Returns:
+        list[tuple[str, int]]: (video path as written, label) pairs.
+
+    Raises:
+        MissingFileError: The file is not there.
+        ListFileError: A line is not ``path label`` (names the line).
+    """
+    entries = []
+    for number, line in _text_lines(path):
+        fields = line.split()
+        try:
+            if len(fields) != 2:
+                raise ValueError
+            entries.append((fields[0], int(fields[1])))
+        except ValueError:
+            raise ListFileError(f'{path}:{number}: expected "path label", '
+                                f'got {line!r}') from None
+    return entries
+
+
+def read_class_names(path: PathLike,
+                     num_classes: Optional[int] = None) -> List[str]:
+    """Class names, one a line (line index = label).
+
+    Args:
+        path (str | Path): Text file, e.g. ``classes.txt``.
+        num_classes (int, optional): The classes a model has; the file
+            must name as many. Defaults to None (not checked).
+
+    Returns:
+        list[str]: The names.
+
+    Raises:
+        MissingFileError: The file is not there.
+        ListFileError: It names another number of classes.
+    """
+    names = [line for _, line in _text_lines(path)]
+    if num_classes is not None and len(names) != num_classes:
+        raise ListFileError(f'{path} names {len(names)} classes, the model '
+                            f'has {num_classes}')
+    return names

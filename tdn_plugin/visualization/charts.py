@@ -1,0 +1,175 @@
+"""Charts of a comparison of recognizers: accuracy against cost, and
+confusion matrices. Generic: models are told apart by the order they come
+in (colours of matplotlib's cycle) and by their group (marker shape), and
+are named in the legend, so no label sits on a marker or on another label.
+"""
+import math
+from pathlib import Path
+from typing import Dict, Sequence, Tuple, Union
+
+import numpy as np
+
+MARKERS = 'osD^vP*X'
+# distinct colours first: matplotlib's tab10, then Dark2's
+PALETTES = (('tab10', 10), ('Dark2', 8))
+HATCHES = ['//', '..', 'xx', '\\\\', '++', 'oo']
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _bars(ax, results: Sequence, colours: list) -> None:
+    """Top-1 per model: solid overall, then hatched per family."""
+    families = list(dict.fromkeys(f for r in results for f in r.families))
+    groups = ['overall'] + families
+    width = 0.8 / len(groups)
+    positions = np.arange(len(results))
+    for g, group in enumerate(groups):
+        values = np.array([100 * (r.top1 if g == 0 else r.families.get(
+            group, math.nan)) for r in results])
+        offset = (g - (len(groups) - 1) / 2) * width
+        ax.bar(positions + offset, values, width=width * 0.95,
+               color=colours, edgecolor='black', linewidth=0.6, zorder=3,
+               alpha=1.0 if g == 0 else 0.45,
+               hatch=None if g == 0 else HATCHES[(g - 1) % len(HATCHES)])
+    ax.set_xticks(positions)  # the overall top-1 under the name
+    ax.set_xticklabels([f'{r.name} {100 * r.top1:.0f}%' for r in results],
+                       rotation=35, ha='right', fontsize=8)
+    ax.set_ylabel('top-1 on the test list (%)')
+    ax.set_title('top-1' + (': overall (solid), per family (hatched: '
+                            f'{", ".join(families)})' if families else ''),
+                 fontsize=9)
+
+
+def _scatter(ax, results: Sequence, colours: list, markers: dict,
+             cost: str, sized: bool) -> None:
+    """Top-1 against one cost attribute of the results."""
+    largest = max([r.params for r in results] + [1])
+    costs = [getattr(r, cost) for r in results]
+    for r, colour, x in zip(results, colours, costs):
+        if math.isfinite(x):
+            ax.scatter(x, 100 * r.top1, color=colour, zorder=3, alpha=0.85,
+                       marker=markers[r.kind], edgecolor='black',
+                       linewidth=0.6,
+                       s=60 + 900 * r.params / largest if sized else 120)
+    finite = [c for c in costs if math.isfinite(c)] or [1.0]
+    ax.set_xlim(0, max(finite) * 1.15)
+
+
+def _legend(results: Sequence, colours: list, markers: dict,
+            failed: Dict[str, str], lines: Sequence[Tuple[float, str]],
+            axes) -> list:
+    """The reference lines drawn; the legend's entries: each model
+    (colour; marker: its kind), each failed model, each line."""
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], linestyle='', marker=markers[r.kind],
+                      markersize=9, color=c, markeredgecolor='black',
+                      label=f'{r.name} ({r.kind})')
+               for r, c in zip(results, colours)]
+    handles += [Line2D([], [], linestyle='', marker='x', markersize=9,
+                       color='grey', label=f'{name}: failed')
+                for name in failed]
+    styles = [':', '--', '-.']
+    for index, (value, label) in enumerate(lines):
+        style = styles[index % len(styles)]
+        for ax in axes:
+            ax.axhline(100 * value, color='grey', linestyle=style,
+                       linewidth=1)
+        handles.append(Line2D([], [], color='grey', linestyle=style,
+                              label=f'{label} ({100 * value:.0f}%)'))
+    for ax in axes:
+        ax.set_ylim(0, 109)
+        ax.grid(axis='y', alpha=0.3, zorder=0)
+    return handles
+
+
+def plot_accuracy_vs_cost(results: Sequence, failed: Dict[str, str],
+                          path: Union[str, Path], title: str,
+                          cost_label: str, latency_label: str,
+                          lines: Sequence[Tuple[float, str]] = ()) -> None:
+    """Three panels: top-1 per model (and per family); top-1 against
+    GMACs per video, marker area ~ parameters (the TDN paper's Figure 1);
+    top-1 against latency per view. The legend names each model (colour;
+    marker: its group), each failed model and each reference line.
+
+    Args:
+        results (Sequence): Objects with ``name``, ``kind`` (the group,
+            e.g. ``'2D'``), ``top1`` (fraction), ``families`` (name ->
+            top-1), ``params``, ``gmacs_per_video``, ``ms_per_view``.
+        failed (dict): Name -> why, of the models without results.
+        path (str | Path): The PNG to write.
+        title (str): The figure's title.
+        cost_label (str): The x label of the MACs panel.
+        latency_label (str): The x label of the latency panel.
+        lines (Sequence[tuple]): (top-1 fraction, label) reference lines,
+            e.g. chance. Defaults to none.
+    """
+    plt = _pyplot()
+    palette = [plt.get_cmap(name)(i) for name, count in PALETTES
+               for i in range(count)]
+    colours = [palette[i % len(palette)] for i in range(len(results))]
+    groups = list(dict.fromkeys(r.kind for r in results))
+    markers = {g: MARKERS[i % len(MARKERS)] for i, g in enumerate(groups)}
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5.6),
+                             gridspec_kw=dict(width_ratios=[1.3, 1, 1]))
+    _bars(axes[0], results, colours)
+    _scatter(axes[1], results, colours, markers, 'gmacs_per_video', True)
+    _scatter(axes[2], results, colours, markers, 'ms_per_view', False)
+    axes[1].set_xlabel(cost_label)
+    axes[1].set_title('accuracy vs MACs, marker area ~ parameters (up and '
+                      'left is better)', fontsize=9)
+    axes[2].set_xlabel(latency_label)
+    axes[2].set_title('accuracy vs latency (up and left is better)',
+                      fontsize=9)
+    handles = _legend(results, colours, markers, failed, lines, axes)
+    rows = math.ceil(len(handles) / 6)
+    fig.legend(handles=handles, loc='lower center', ncol=min(6, len(handles)),
+               fontsize=9, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.05 * rows + 0.02, 1, 1))
+    fig.savefig(str(path), dpi=100)
+    plt.close(fig)
+
+
+def plot_confusion(confusion: np.ndarray, classes: Sequence[str],
+                   path: Union[str, Path], title: str) -> None:
+    """A confusion matrix (rows: true class, normalised; numbers: counts).
+
+    Args:
+        confusion (np.ndarray): (classes, classes) counts.
+        classes (Sequence[str]): Class names.
+        path (str | Path): The PNG to write.
+        title (str): The figure's title.
+    """
+    plt = _pyplot()
+    confusion = np.asarray(confusion)
+    count = len(confusion)
+    names = [classes[i] if i < len(classes) else str(i)
+             for i in range(count)]
+    share = confusion / np.maximum(confusion.sum(1, keepdims=True), 1)
+    side = max(4.0, 0.45 * count + 2)
+    fig, ax = plt.subplots(figsize=(side + 1, side))
+    image = ax.imshow(share, cmap='Blues', vmin=0, vmax=1)
+    if count <= 30:
+        for (i, j), value in np.ndenumerate(confusion):
+            if value:
+                ax.text(j, i, str(value), ha='center', va='center',
+                        fontsize=7,
+                        color='white' if share[i, j] > 0.5 else 'black')
+    ax.set_xticks(range(count))
+    ax.set_yticks(range(count))
+    ax.set_xticklabels(names, rotation=60, ha='right', fontsize=7)
+    ax.set_yticklabels(names, fontsize=7)
+    ax.set_xlabel('predicted')
+    ax.set_ylabel('true')
+    fig.colorbar(image, ax=ax, fraction=0.046,
+                 label='share of the true class')
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(str(path), dpi=100)
+    plt.close(fig)
+

@@ -1,0 +1,60 @@
+"""The one video I/O helper: mp4 writing and reading back, list files."""
+import numpy as np
+import pytest
+
+from tdn_plugin.utils.errors import UserError
+from tdn_plugin.utils.video_io import (
+    ListFileError,
+    count_frames,
+    read_class_names,
+    read_frames,
+    read_video_list,
+    write_video,
+)
+
+
+def test_written_video_reads_back_frame_for_frame(tmp_path):
+    frames = np.zeros((7, 32, 64, 3), np.uint8)
+    frames[:, :, :16] = (250, 0, 0)  # red on the left, RGB kept
+    frames[np.arange(7), :, 16 + 4 * np.arange(7)] = 255
+    write_video(tmp_path / 'a.mp4', frames)
+    decoded = read_frames(tmp_path / 'a.mp4')
+    assert decoded.shape == frames.shape and count_frames(
+        tmp_path / 'a.mp4') == 7
+    assert decoded[:, :, :12, 0].mean() > 200
+    assert decoded[:, :, :12, 2].mean() < 30
+    assert np.abs(decoded.astype(int) - frames).mean() < 8
+    assert read_frames(tmp_path / 'a.mp4', max_frames=3).shape[0] == 3
+
+
+def test_odd_sizes_are_padded_to_even(tmp_path):
+    write_video(tmp_path / 'odd.mp4', np.full((3, 31, 63, 3), 90, np.uint8))
+    assert read_frames(tmp_path / 'odd.mp4').shape == (3, 32, 64, 3)
+
+
+def test_unwritable_path_is_an_os_error(tmp_path):
+    with pytest.raises(OSError, match='cannot open'):
+        write_video(tmp_path / 'no' / 'dir' / 'a.mp4',
+                    np.zeros((2, 16, 16, 3), np.uint8))
+
+
+def test_video_list_and_its_errors(tmp_path):
+    path = tmp_path / 'list.txt'
+    path.write_text('a.mp4 0\n\nsub/b.mp4 3\n')
+    assert read_video_list(path) == [('a.mp4', 0), ('sub/b.mp4', 3)]
+    path.write_text('a.mp4 0\nb.mp4\n')
+    with pytest.raises(ListFileError, match=r'list.txt:2: expected'):
+        read_video_list(path)
+    with pytest.raises(UserError, match='file not found'):
+        read_video_list(tmp_path / 'none.txt')
+
+
+def test_class_names(tmp_path):
+    path = tmp_path / 'classes.txt'
+    path.write_text('a\n b \n\n')
+    assert read_class_names(path) == ['a', 'b']
+    assert read_class_names(str(path), 2) == ['a', 'b']
+    with pytest.raises(ValueError, match='names 2 classes, the model has 3'):
+        read_class_names(path, 3)
+    with pytest.raises(FileNotFoundError):
+        read_class_names(tmp_path / 'none.txt')
