@@ -13,6 +13,8 @@ MARKERS = 'osD^vP*X'
 # distinct colours first: matplotlib's tab10, then Dark2's
 PALETTES = (('tab10', 10), ('Dark2', 8))
 HATCHES = ['//', '..', 'xx', '\\\\', '++', 'oo']
+# characters of legend text that fit across the figure (18 in, 9 pt)
+LEGEND_CHARS = 200
 
 
 def _pyplot():
@@ -36,9 +38,9 @@ def _bars(ax, results: Sequence, colours: list) -> None:
                color=colours, edgecolor='black', linewidth=0.6, zorder=3,
                alpha=1.0 if g == 0 else 0.45,
                hatch=None if g == 0 else HATCHES[(g - 1) % len(HATCHES)])
-    ax.set_xticks(positions)  # the overall top-1 under the name
-    ax.set_xticklabels([f'{r.name} {100 * r.top1:.0f}%' for r in results],
-                       rotation=35, ha='right', fontsize=8)
+    ax.set_xticks(positions)  # the legend's number, the overall top-1
+    ax.set_xticklabels([f'{i}\n{100 * r.top1:.0f}%'
+                        for i, r in enumerate(results, 1)], fontsize=8)
     ax.set_ylabel('top-1 on the test list (%)')
     ax.set_title('top-1' + (': overall (solid), per family (hatched: '
                             f'{", ".join(families)})' if families else ''),
@@ -68,8 +70,8 @@ def _legend(results: Sequence, colours: list, markers: dict,
     from matplotlib.lines import Line2D
     handles = [Line2D([], [], linestyle='', marker=markers[r.kind],
                       markersize=9, color=c, markeredgecolor='black',
-                      label=f'{r.name} ({r.kind})')
-               for r, c in zip(results, colours)]
+                      label=f'{i} {r.name} ({r.kind})')
+               for i, (r, c) in enumerate(zip(results, colours), 1)]
     handles += [Line2D([], [], linestyle='', marker='x', markersize=9,
                        color='grey', label=f'{name}: failed')
                 for name in failed]
@@ -114,7 +116,13 @@ def plot_accuracy_vs_cost(results: Sequence, failed: Dict[str, str],
     colours = [palette[i % len(palette)] for i in range(len(results))]
     groups = list(dict.fromkeys(r.kind for r in results))
     markers = {g: MARKERS[i % len(MARKERS)] for i, g in enumerate(groups)}
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5.6),
+    count = len(results) + len(failed) + len(lines)
+    # as many legend columns as the longest entry lets fit in the width
+    longest = max([len(r.name) + 10 for r in results]
+                  + [len(name) + 8 for name in failed] + [30])
+    columns = max(1, min(count, LEGEND_CHARS // longest))
+    rows = math.ceil(count / columns)
+    fig, axes = plt.subplots(1, 3, figsize=(18, 4.8 + 0.25 * rows),
                              gridspec_kw=dict(width_ratios=[1.3, 1, 1]))
     _bars(axes[0], results, colours)
     _scatter(axes[1], results, colours, markers, 'gmacs_per_video', True)
@@ -126,11 +134,11 @@ def plot_accuracy_vs_cost(results: Sequence, failed: Dict[str, str],
     axes[2].set_title('accuracy vs latency (up and left is better)',
                       fontsize=9)
     handles = _legend(results, colours, markers, failed, lines, axes)
-    rows = math.ceil(len(handles) / 6)
-    fig.legend(handles=handles, loc='lower center', ncol=min(6, len(handles)),
+    fig.legend(handles=handles, loc='lower center', ncol=columns,
                fontsize=9, frameon=False)
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0.05 * rows + 0.02, 1, 1))
+    inches = fig.get_figheight()
+    fig.tight_layout(rect=(0, (0.25 * rows + 0.15) / inches, 1, 1))
     fig.savefig(str(path), dpi=100)
     plt.close(fig)
 
