@@ -38,6 +38,8 @@ PREDICTIONS_FILE = 'test_predictions.pkl'
 RUN_FILE = 'compare_run.json'
 # backbone type -> the compiled mmcv op it needs (absent in mmcv-lite)
 NEEDS_MMCV_OPS = {'ResNetTIN': 'tin_shift'}
+# backbone type -> the one input size its fully connected layers take
+FIXED_INPUT_SIZE = {'C3D': 112}
 
 
 class CompareError(UserError, ValueError):
@@ -126,8 +128,9 @@ def load_contender(config: Union[str, Path], settings: CompareSettings):
 
     Raises:
         CompareError: A test-only config, a model that needs compiled mmcv
-            ops where only mmcv-lite is installed, or pretrained weights
-            that cannot be loaded (naming ``--pretrained none``).
+            ops where only mmcv-lite is installed, an input size a model
+            cannot take, or pretrained weights that cannot be loaded
+            (naming ``--pretrained none``).
     """
     from mmengine.config import Config
     from mmengine.runner.checkpoint import CheckpointLoader
@@ -148,6 +151,11 @@ def load_contender(config: Union[str, Path], settings: CompareSettings):
                 f'{NEEDS_MMCV_OPS[backbone]} (mmcv.ops), and only mmcv-lite '
                 'is installed (install the full mmcv 2.1 to run it)'
             ) from None
+    fixed = FIXED_INPUT_SIZE.get(backbone)
+    if fixed and settings.input_size not in (None, fixed):
+        raise CompareError(
+            f'{backbone} takes {fixed}x{fixed} input only (its fully '
+            f'connected layers are sized for it): give --input-size {fixed}')
     sources = edit.pretrained_sources(cfg, settings.pretrained == 'none')
     for source in sources if settings.pretrained == 'keep' else ():
         try:  # a download lands in the cache the model then loads from

@@ -3,9 +3,9 @@
 PyTorch on CPU allocates its large activation buffers with glibc's malloc.
 By default glibc serves each large block with a fresh ``mmap`` and returns
 it to the kernel on ``free``, so every forward pass faults its activations
-in again, page by page: measured on a 2-core machine (TDN-R50 and TSM-R50,
-224x224, batch 1), a third of the CPU time went to the kernel in page
-faults, and more so for the model with more transient buffers. Serving
+in again, page by page: on small CPUs a large share of the CPU time then
+goes to the kernel in page faults, and more so for the model with more
+transient buffers (see docs/benchmarks.md and the changelog). Serving
 large blocks from the heap and not trimming it keeps the pages mapped
 between passes (the same effect as the ``MALLOC_MMAP_MAX_=0
 MALLOC_TRIM_THRESHOLD_=...`` environment variables, or jemalloc/tcmalloc,

@@ -52,7 +52,8 @@ def set_input_size(cfg, size: int) -> None:
         backbone['img_size'] = size
     for _, dataset in datasets_of(cfg):
         pipeline = dataset.pipeline
-        crops = [t.get('crop_size') or t.get('input_size') for t in pipeline
+        crops = [t.get('crop_size') or t.get('input_size') or t.get('size')
+                 for t in pipeline
                  if t.get('type') in ('CenterCrop', 'ThreeCrop', 'TenCrop',
                                       'MultiScaleCrop', 'RandomCrop')]
         crop = crops[0] if crops else None
@@ -66,9 +67,10 @@ def set_input_size(cfg, size: int) -> None:
                     transform['scale'] = (size, size)
                 elif scale[0] == -1 and crop:
                     transform['scale'] = (-1, round(size * scale[1] / crop))
-            elif kind in ('CenterCrop', 'ThreeCrop', 'TenCrop',
-                          'RandomCrop'):
+            elif kind in ('CenterCrop', 'ThreeCrop', 'TenCrop'):
                 transform['crop_size'] = size
+            elif kind == 'RandomCrop':  # MMAction2's takes `size`
+                transform['size'] = size
             elif kind == 'MultiScaleCrop':
                 transform['input_size'] = size
 

@@ -246,10 +246,8 @@ def time_side_by_side(tasks: Dict[str, Callable[[], None]],
 
     Each task starts after an untimed pause: a runtime's worker threads
     spin on after its call returns (ONNX Runtime's do by default), and
-    without the pause they compete with the next task's threads. Measured
-    here (2 cores, TDN-R50): PyTorch eager right after an ONNX Runtime call
-    took 652 ms, after the same call and a 50 ms pause 572 ms, after idling
-    542 ms.
+    without the pause they compete with the next task's threads and slow
+    it (the figures are in the changelog's runtime benchmarks).
 
     Args:
         tasks (dict): name -> a callable doing one timed unit of work.

@@ -78,6 +78,10 @@ def _set_clips(transform: dict, clips: int) -> dict:
         return dict(type='TDNSampleFrames',
                     num_segments=transform.get('num_clips', 1),
                     frames_per_segment=1, num_clips=clips, test_mode=True)
+    if kind == 'DenseSampleFrames':
+        # dense sampling's test views are its start positions
+        transform['num_sample_positions'] = clips
+        return transform
     raise ViewsError(f'cannot set the clips of a {kind} sampler')
 
 
@@ -110,10 +114,12 @@ def set_test_views(cfg, views: str):
     pipeline: List[dict] = [copy.deepcopy(dict(t))
                             for t in config_test_pipeline(cfg)]
     samplers = [i for i, t in enumerate(pipeline)
-                if t.get('type') in ('TDNSampleFrames', 'SampleFrames')]
+                if t.get('type') in ('TDNSampleFrames', 'SampleFrames',
+                                     'DenseSampleFrames')]
     if not samplers:
-        raise ViewsError('the test pipeline has no TDNSampleFrames or '
-                         'SampleFrames step to set the clips of')
+        raise ViewsError('the test pipeline has no TDNSampleFrames, '
+                         'SampleFrames or DenseSampleFrames step to set the '
+                         'clips of')
     pipeline[samplers[0]] = _set_clips(pipeline[samplers[0]], clips)
     crop_steps = [i for i, t in enumerate(pipeline)
                   if t.get('type') in _CROP_TYPES]

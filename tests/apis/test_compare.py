@@ -163,9 +163,10 @@ def test_compare_from_work_dirs_gives_the_same_table(compared, tmp_path):
 
 def _prepare(config: str, tmp_path: Path, **settings):
     setup_registries()
+    settings = dict(dict(epochs=1, input_size=48), **settings)
     return prepare_config(config, tmp_path, CompareSettings(
         data_root='/videos', train_list='/t.txt', val_list='/v.txt',
-        epochs=1, input_size=48, **settings), num_classes=5)
+        **settings), num_classes=5)
 
 
 @pytest.mark.parametrize('config', [
@@ -173,9 +174,13 @@ def _prepare(config: str, tmp_path: Path, **settings):
     'i3d/i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.py',
     'c3d/c3d_sports1m-pretrained_8xb30-16x1x1-45e_ucf101-rgb.py',
     'timesformer/timesformer_divST_8xb8-8x32x1-15e_kinetics400-rgb.py',
+    'tanet/tanet_imagenet-pretrained-r50_8xb8-dense-1x1x8-100e_kinetics400-'
+    'rgb.py',
 ])
 def test_pretrained_none_clears_every_source(config, tmp_path):
-    cfg = _prepare(MMACTION + config, tmp_path, pretrained='none')
+    size = 112 if config.startswith('c3d') else 48  # C3D's fc: 112 only
+    cfg = _prepare(MMACTION + config, tmp_path, pretrained='none',
+                   input_size=size)
     assert pretrained_sources(cfg) == []
     assert not cfg.model.backbone.get('pretrained2d')
     assert cfg.model.cls_head.num_classes == 5
@@ -188,6 +193,12 @@ def test_pretrained_none_clears_every_source(config, tmp_path):
                             cfg.test_dataloader.dataset.pipeline]
     assert cfg.test_evaluator[-1]['type'] == 'DumpResults'
     assert cfg.val_dataloader is None and cfg.train_cfg.max_epochs == 1
+
+
+def test_an_input_size_a_model_cannot_take_is_one_line(tmp_path):
+    with pytest.raises(CompareError, match='--input-size 112'):
+        _prepare(MMACTION + 'c3d/c3d_sports1m-pretrained_8xb30-16x1x1-45e_'
+                 'ucf101-rgb.py', tmp_path, pretrained='none')
 
 
 def test_pretrained_keep_names_weights_it_cannot_load(tmp_path):

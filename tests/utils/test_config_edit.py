@@ -106,3 +106,20 @@ def test_recipe_lr_base_and_segments_of_mmaction2_configs():
     types = [t.type for t in dataset.pipeline]
     assert types[0] == 'DecordInit' and 'RawFrameDecode' not in types
     assert types.index('DecordDecode') == types.index('SampleFrames') + 1
+
+
+def test_set_input_size_gives_mmaction2_random_crop_its_size():
+    """MMAction2's RandomCrop takes `size` (C3D's and TimeSformer's train
+    pipelines): the edited pipeline builds."""
+    from mmaction.registry import TRANSFORMS
+    from mmengine.config import Config
+    cfg = Config(dict(
+        model=dict(backbone=dict(type='C3D')),
+        train_dataloader=dict(dataset=dict(type='VideoDataset', pipeline=[
+            dict(type='Resize', scale=(-1, 128)),
+            dict(type='RandomCrop', size=112)]))))
+    set_input_size(cfg, 64)
+    resize, crop = cfg.train_dataloader.dataset.pipeline
+    assert crop.size == 64 and 'crop_size' not in crop
+    assert resize.scale == (-1, 73)
+    TRANSFORMS.build(crop)

@@ -101,3 +101,19 @@ def test_video_test_pipeline_reads_videos_for_rawframe_configs():
 def test_views_per_call_counts_whole_views():
     assert views_per_call(40) == 4 and views_per_call(80) == 2
     assert views_per_call(400) == 1  # a view is never split
+
+
+@pytest.mark.parametrize('views, positions', [('1x1', 1), ('10x3', 10)])
+def test_dense_sampling_views_are_its_start_positions(views, positions):
+    """MMAction2's TANet configs test with DenseSampleFrames: its start
+    positions are the views."""
+    cfg = Config(dict(test_dataloader=dict(dataset=dict(
+        type='VideoDataset', pipeline=[
+            dict(type='DenseSampleFrames', clip_len=1, frame_interval=1,
+                 num_clips=8, test_mode=True),
+            dict(type='Resize', scale=(-1, 256)),
+            dict(type='CenterCrop', crop_size=224)]))))
+    set_test_views(cfg, views)
+    sampler = cfg.test_dataloader.dataset.pipeline[0]
+    assert sampler.num_sample_positions == positions
+    assert count_test_views(cfg) == positions * (3 if views == '10x3' else 1)
