@@ -55,12 +55,13 @@ def test_mmengine_checkpoint_loads_with_weights_only(trained_run):
         load_checkpoint,
     )
 
-    from tdn_plugin.cli.utils import build_model, load_config
+    from tdn_plugin.cli.utils import load_config
+    from tdn_plugin.utils.checks import load_recognizer
     path = str(trained_run / 'epoch_1.pth')
     ckpt = _load_checkpoint(path, map_location='cpu')
     assert 'message_hub' in ckpt and 'optimizer' in ckpt
     assert 'meta' in CheckpointLoader.load_checkpoint(path, 'cpu')
-    model = build_model(load_config(str(trained_run / 'tdn_tiny.py')))
+    model = load_recognizer(load_config(str(trained_run / 'tdn_tiny.py')))
     load_checkpoint(model, path, map_location='cpu', strict=True)
     with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer|numpy'):
         torch.load(path, map_location='cpu')

@@ -6,15 +6,15 @@ Every figure is measured in one process by the shared timer
 (:func:`tdn_plugin.utils.timing.time_side_by_side`: the tasks take turns
 in a shuffled order each round, so a noisy machine slows them alike) and
 reported as min / median / max, as a ratio to TSM measured in the same run
-and round by round against it. Eager inference times each model's
-inference form (:func:`tdn_plugin.models.fuse_for_inference`, TSM's as
-well) with :func:`tdn_plugin.utils.timing.inference_task`; a training step
-is the model as built, in train mode, one SGD step. The graphs of the
-backends are exported from the model as built. Weights are random (speed
-only); the int8 graphs of this benchmark are calibrated on random clips,
-so their accuracy is not what this measures (see :func:`int8_top1_change`).
+and round by round against it; each result's ``settings`` say what was
+timed (eager: each model's :func:`tdn_plugin.models.fuse_for_inference`
+form, TSM's as well). Weights are random (speed only); the int8 graphs of
+this benchmark are calibrated on random clips, so their accuracy is not
+what this measures (``tdn benchmark --int8-accuracy`` measures it on a
+trained model, as ``tdn export --int8``).
 """
-import os
+import functools
+import glob
 import os.path as osp
 import statistics
 import tempfile
@@ -23,45 +23,32 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
+from tdn_plugin.utils.views import frames_per_view
+
 SEGMENTS = 8
 NUM_CLASSES = 174
 BACKENDS = ('torch', 'onnxruntime', 'openvino')
 
 
-def _head(**kwargs) -> dict:
-    return dict(type='TSMHead', num_classes=NUM_CLASSES, in_channels=2048,
-                num_segments=SEGMENTS, is_shift=True, **kwargs)
+def _backbone(kind: str, **kwargs) -> dict:
+    return dict(type=kind, depth=50, pretrained=None, **kwargs)
 
 
 # R50, T=8, as in the sthv1 configs; backbone + head is what is timed
+TSM_HEAD = dict(type='TSMHead', num_classes=NUM_CLASSES, in_channels=2048,
+                num_segments=SEGMENTS, is_shift=True)
 MODELS = {
-    'tdn': dict(
-        type='TDNRecognizer',
-        backbone=dict(type='ResNetTDN', depth=50, num_segments=SEGMENTS,
-                      pretrained=None),
-        cls_head=_head()),
-    'gtdnet': dict(
-        type='Recognizer2D',
-        backbone=dict(type='ResNetGTD', depth=50, num_segments=SEGMENTS,
-                      pretrained=None),
-        cls_head=_head()),
-    'tsm': dict(
-        type='Recognizer2D',
-        backbone=dict(type='ResNetTSM', depth=50, num_segments=SEGMENTS,
-                      pretrained=None, pretrained2d=False),
-        cls_head=_head()),
-    'tsn': dict(
-        type='Recognizer2D',
-        backbone=dict(type='ResNet', depth=50, pretrained=None),
-        cls_head=dict(type='TSNHead', num_classes=NUM_CLASSES,
-                      in_channels=2048)),
+    'tdn': dict(type='TDNRecognizer', cls_head=TSM_HEAD,
+                backbone=_backbone('ResNetTDN', num_segments=SEGMENTS)),
+    'gtdnet': dict(type='Recognizer2D', cls_head=TSM_HEAD,
+                   backbone=_backbone('ResNetGTD', num_segments=SEGMENTS)),
+    'tsm': dict(type='Recognizer2D', cls_head=TSM_HEAD,
+                backbone=_backbone('ResNetTSM', num_segments=SEGMENTS,
+                                   pretrained2d=False)),
+    'tsn': dict(type='Recognizer2D', backbone=_backbone('ResNet'),
+                cls_head=dict(type='TSNHead', num_classes=NUM_CLASSES,
+                              in_channels=2048)),
 }
-
-
-def frames_per_view(model: torch.nn.Module) -> int:
-    """T x F frames; TSN's plain ResNet reads the T = 8 frames."""
-    from tdn_plugin.utils.views import frames_per_view as frames
-    return frames(model, default=SEGMENTS)
 
 
 def build(name: str) -> torch.nn.Module:
@@ -73,15 +60,25 @@ def build(name: str) -> torch.nn.Module:
     return REGISTRY.build(MODELS[name])
 
 
+def _frames(model: torch.nn.Module) -> int:
+    """T x F frames a view; TSN's plain ResNet reads the T = 8 frames."""
+    return frames_per_view(model, default=SEGMENTS)
+
+
+def _autocast(device: str, amp: bool) -> torch.autocast:
+    """AMP: fp16 autocast on CUDA, bf16 on the CPU; off without ``amp``."""
+    return torch.autocast(device, enabled=amp, dtype=torch.float16
+                          if device == 'cuda' else torch.bfloat16)
+
+
 def _train_task(model: torch.nn.Module, x: torch.Tensor, device: str,
                 amp: bool) -> Callable[[], None]:
     """One SGD step of ``model`` (train mode) on ``x``."""
     labels = torch.randint(0, NUM_CLASSES, (x.shape[0], ), device=device)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
-    dtype = torch.float16 if device == 'cuda' else torch.bfloat16
 
     def step() -> None:
-        with torch.autocast(device, enabled=amp, dtype=dtype):
+        with _autocast(device, amp):
             scores, _ = model.extract_feat(x, stage='head')
             loss = torch.nn.functional.cross_entropy(scores.float(), labels)
         optimizer.zero_grad(set_to_none=True)
@@ -93,25 +90,24 @@ def _train_task(model: torch.nn.Module, x: torch.Tensor, device: str,
 
 def _input(model: torch.nn.Module, batch: int, size: int, device: str,
            channels_last: bool = False) -> torch.Tensor:
-    frames = frames_per_view(model)
+    frames = _frames(model)
     x = torch.randn(batch * frames, 3, size, size, device=device)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     return x.view(batch, frames, 3, size, size)
 
 
-def _eager_tasks(names: Sequence[str], variant: str, size: int, batch: int,
-                 train_batch: int,
-                 device: str) -> Dict[str, Dict[str, Callable]]:
-    """kind ('latency', 'throughput', 'train') -> task key -> task, for
-    one eager variant (fp32, amp, channels_last, amp+channels_last) of
-    freshly built models."""
+def _eager_tasks(tasks: Dict[str, Dict[str, Callable]],
+                 names: Sequence[str], variant: str, size: int, batch: int,
+                 train_batch: int, device: str) -> None:
+    """Add to ``tasks`` (kind: 'latency', 'throughput', 'train' -> task key
+    -> task) one eager variant (fp32, amp, channels_last,
+    amp+channels_last) of freshly built models."""
     from tdn_plugin.models import fuse_for_inference
     from tdn_plugin.utils.timing import inference_task
     amp, channels_last = 'amp' in variant, 'channels_last' in variant
     memory_format = torch.channels_last if channels_last else \
         torch.contiguous_format
-    tasks = dict(latency={}, throughput={}, train={})
     for name in names:
         model = build(name).to(device, memory_format=memory_format)
         key = f'{name}/torch' + ('' if variant == 'fp32' else f'-{variant}')
@@ -119,36 +115,25 @@ def _eager_tasks(names: Sequence[str], variant: str, size: int, batch: int,
         for kind, clips in (('latency', 1), ('throughput', batch)):
             task = inference_task(
                 fused, _input(model, clips, size, device, channels_last))
-            tasks[kind][key] = _autocast(task, device, amp)
+            # autocast wraps the call only where it is on
+            tasks[kind][key] = _autocast(device, amp)(task) if amp else task
         tasks['train'][key] = _train_task(
             model.train(), _input(model, train_batch, size, device,
                                   channels_last), device, amp)
-    return tasks
 
 
-def _autocast(task: Callable[[], None], device: str,
-              amp: bool) -> Callable[[], None]:
-    if not amp:
-        return task
-    dtype = torch.float16 if device == 'cuda' else torch.bfloat16
-
-    def run() -> None:
-        with torch.autocast(device, dtype=dtype):
-            task()
-
-    return run
-
-
-def _graph_tasks(name: str, model: torch.nn.Module, size: int, batch: int,
+def _graph_tasks(tasks: Dict[str, Dict[str, Callable]], name: str,
+                 model: torch.nn.Module, size: int, batch: int,
                  backends: Sequence[str], int8: bool, calib_clips: int,
-                 threads: int, folder: str) -> Dict[str, Dict[str, Callable]]:
-    """kind -> task key -> task of one model's graphs on the runtimes
-    ('onnxruntime', 'openvino', each also '-int8'); a call's clips are the
-    graph's views of one input (the same work as a batch)."""
+                 folder: str) -> None:
+    """Add to ``tasks`` one model's graphs on the runtimes ('onnxruntime',
+    'openvino', each also '-int8'); a call's clips are the graph's views of
+    one input (the same work as a batch)."""
     from tdn_plugin.deploy.graph import export_onnx
     from tdn_plugin.deploy.quantize import quantize_int8
-    from tdn_plugin.deploy.runtimes import OnnxRuntimeModel, OpenVinoModel
-    frames = frames_per_view(model)
+    from tdn_plugin.deploy.runtimes import BACKENDS as RUNTIMES
+    from tdn_plugin.deploy.runtimes import open_runtime
+    frames = _frames(model)
     onnx_path = osp.join(folder, f'{name}.onnx')
     export_onnx(model.eval(), torch.randn(frames, 3, size, size), onnx_path)
     paths = {'': onnx_path}
@@ -161,18 +146,12 @@ def _graph_tasks(name: str, model: torch.nn.Module, size: int, batch: int,
     inputs = {kind: rng.standard_normal((clips * frames, 3, size, size),
                                         dtype=np.float32)
               for kind, clips in (('latency', 1), ('throughput', batch))}
-    tasks = dict(latency={}, throughput={})
     for suffix, path in paths.items():
-        runtimes = {}
-        if 'onnxruntime' in backends:
-            runtimes['onnxruntime'] = OnnxRuntimeModel(path, threads)
-        if 'openvino' in backends:
-            runtimes['openvino'] = OpenVinoModel(path, threads)
-        for backend, runtime in runtimes.items():
+        for backend in (b for b in RUNTIMES if b in backends):
+            runtime = open_runtime(path, backend, torch.get_num_threads())
             for kind, x in inputs.items():
-                tasks[kind][f'{name}/{backend}{suffix}'] = (
-                    lambda r=runtime, x=x: r(x))
-    return tasks
+                tasks[kind][f'{name}/{backend}{suffix}'] = functools.partial(
+                    runtime, x)
 
 
 def _rows(timed: Dict[str, dict], batch: int, train_batch: int,
@@ -190,12 +169,11 @@ def _rows(timed: Dict[str, dict], batch: int, train_batch: int,
                    latency_rounds_ms=latency.json()['rounds_ms'],
                    throughput_clips_per_s=batch * 1000 /
                    timed['throughput'][key].median_ms, batch=batch)
-        peers = dict(latency_vs_tsm_torch='tsm/torch',
-                     latency_vs_own_torch=f'{name}/torch')
-        for field, peer_key in peers.items():
-            peer = timed['latency'].get(peer_key)
-            if peer is not None:
-                row[field] = latency.median_ms / peer.median_ms
+        for field, peer in (('latency_vs_tsm_torch', 'tsm/torch'),
+                            ('latency_vs_own_torch', f'{name}/torch')):
+            if peer in timed['latency']:
+                row[field] = latency.median_ms / timed['latency'][
+                    peer].median_ms
         train = timed['train'].get(key)
         if train is not None:
             row.update(train_step_ms=train.median_ms, train_batch=train_batch,
@@ -209,29 +187,26 @@ def _rows(timed: Dict[str, dict], batch: int, train_batch: int,
 
 
 def _against(kind: str, timing, peer) -> dict:
-    """``kind``'s ratios to the peer: of the medians, round by round, and
-    of the CPU time round by round."""
+    """``kind``'s ratios to the peer: of the medians, and of the wall and
+    the CPU time round by round (median, min, max)."""
     from tdn_plugin.utils.timing import paired_ratios
-    ratio = 'train_vs_tsm' if kind == 'train' else 'latency_vs_tsm'
-    found = {ratio: timing.median_ms / peer.median_ms,
-             f'{kind}_vs_tsm_rounds': _spread(
-                 paired_ratios(timing.seconds, peer.seconds)),
+    found = {f'{kind}_vs_tsm': timing.median_ms / peer.median_ms,
              f'{kind}_cpu_ms': timing.cpu_median_ms}
-    if timing.cpu_seconds and peer.cpu_seconds:
-        found[f'{kind}_cpu_vs_tsm_rounds'] = _spread(
-            paired_ratios(timing.cpu_seconds, peer.cpu_seconds))
+    for clock, mine, theirs in (('', timing.seconds, peer.seconds),
+                                ('_cpu', timing.cpu_seconds,
+                                 peer.cpu_seconds)):
+        if mine and theirs:
+            ratios = paired_ratios(mine, theirs)
+            found[f'{kind}{clock}_vs_tsm_rounds'] = dict(
+                median=statistics.median(ratios), min=min(ratios),
+                max=max(ratios))
     return found
-
-
-def _spread(values: Sequence[float]) -> dict:
-    return dict(median=statistics.median(values), min=min(values),
-                max=max(values))
 
 
 def benchmark_models(names: Sequence[str],
                      device: str = 'cpu',
                      backends: Sequence[str] = ('torch', ),
-                     variants: Sequence[str] = ('fp32', ),
+                     variants: Optional[Sequence[str]] = None,
                      size: int = 224,
                      batch: int = 8,
                      train_batch: int = 2,
@@ -251,8 +226,9 @@ def benchmark_models(names: Sequence[str],
         device (str): 'cpu' or 'cuda' (eager only). Defaults to 'cpu'.
         backends (Sequence[str]): Of :data:`BACKENDS`. Defaults to
             ('torch', ).
-        variants (Sequence[str]): Eager variants: fp32, amp,
-            channels_last, amp+channels_last. Defaults to ('fp32', ).
+        variants (Sequence[str], optional): Eager variants: fp32, amp,
+            channels_last, amp+channels_last; default: fp32 on CPU, all
+            four on CUDA.
         size (int): Input size. Defaults to 224.
         batch (int): Clips per throughput call. Defaults to 8.
         train_batch (int): Clips per training step. Defaults to 2.
@@ -267,90 +243,62 @@ def benchmark_models(names: Sequence[str],
             folder.
 
     Returns:
-        dict: ``rows`` (model, backend, latency_ms, latency_vs_tsm,
-        latency_vs_tsm_rounds, throughput_clips_per_s, train_step_ms,
-        train_vs_tsm ...), ``load``, ``warning``.
+        dict: ``settings`` (what was timed, how), ``rows`` (model, backend,
+        latency_ms, latency_vs_tsm, latency_vs_tsm_rounds,
+        throughput_clips_per_s, train_step_ms, train_vs_tsm ...), ``load``,
+        ``warning``.
     """
-    from tdn_plugin.utils.timing import LoadMonitor, time_side_by_side
+    from tdn_plugin.utils.timing import (
+        PAUSE_S,
+        LoadMonitor,
+        time_side_by_side,
+    )
+    if variants is None:
+        variants = ('fp32', ) if device == 'cpu' else (
+            'fp32', 'amp', 'channels_last', 'amp+channels_last')
     tasks = dict(latency={}, throughput={}, train={})
     frames = {}
     with tempfile.TemporaryDirectory() as temporary:
         for variant in (variants if 'torch' in backends else ()):
-            for kind, found in _eager_tasks(names, variant, size, batch,
-                                            train_batch, device).items():
-                tasks[kind].update(found)
+            _eager_tasks(tasks, names, variant, size, batch, train_batch,
+                         device)
         for name in names:
             model = build(name)
-            frames[name] = frames_per_view(model)
+            frames[name] = _frames(model)
             if set(backends) - {'torch'}:
-                for kind, found in _graph_tasks(
-                        name, model, size, batch, backends, int8,
-                        calib_clips, torch.get_num_threads(),
-                        folder or temporary).items():
-                    tasks[kind].update(found)
+                _graph_tasks(tasks, name, model, size, batch, backends, int8,
+                             calib_clips, folder or temporary)
         if not train:
             tasks['train'] = {}
         with LoadMonitor() as load:
             timed = {kind: time_side_by_side(found, repeats, warmup,
                                              device=device)
                      for kind, found in tasks.items()}
-    return dict(rows=_rows(timed, batch, train_batch, frames),
+    settings = dict(
+        device=device, size=size, segments=SEGMENTS, batch=batch,
+        train_batch=train_batch, repeats=repeats,
+        threads=torch.get_num_threads(), backends=list(backends), int8=int8,
+        mode='eager inference: the fuse_for_inference form under '
+        'inference_mode; train: the model as built, one SGD step; '
+        'graphs: exported from the model as built',
+        timed='backbone + head on one input per task made once; '
+        'min/median/max over rounds, tasks in a shuffled order each round, '
+        f'each after an untimed {PAUSE_S} s pause')
+    return dict(settings=settings,
+                rows=_rows(timed, batch, train_batch, frames),
                 load=load.json(), warning=load.warning())
 
 
-def int8_top1_change(config_path: str, checkpoint: str,
-                     calib_clips: int = 64, eval_clips: int = 1000,
-                     log: Callable[[str], None] = print) -> dict:
-    """Top-1 of a trained model's float32 and int8 graphs on its config's
-    val list (the int8 graph calibrated on ``calib_clips`` val clips, as
-    ``tdn export --int8`` does).
-
-    Args:
-        config_path (str): The config (its val list must be there).
-        checkpoint (str): Its trained weights.
-        calib_clips (int): Calibration clips. Defaults to 64.
-        eval_clips (int): Val clips evaluated (spread over the list).
-            Defaults to 1000.
-        log (Callable): Progress lines. Defaults to print.
-
-    Returns:
-        dict: ``fp32``, ``int8`` (and ``int8_openvino``) top-1 in percent,
-        ``clips``, ``change`` (int8 - fp32, points).
-    """
-    from mmengine.config import Config
-
-    import tdn_plugin
-    from tdn_plugin.deploy.export import export_config
-    from tdn_plugin.utils.config_path import resolve_config
-    tdn_plugin.register_all_modules()
-    cfg = Config.fromfile(resolve_config(config_path))
-    with tempfile.TemporaryDirectory() as folder:
-        report = export_config(
-            config_path, cfg, checkpoint, osp.join(folder, 'model.onnx'),
-            openvino=True, int8=True, calib_clips=calib_clips,
-            eval_clips=eval_clips, log=log)
-    top1 = report.get('top1')
-    if top1 is None:
-        raise ValueError(f'{config_path}: no val or test list here to measure '
-                         'top-1')
-    top1['change'] = top1['int8'] - top1['fp32']
-    top1['change_openvino'] = top1['int8_openvino'] - top1['fp32']
-    return top1
-
-
-PIPELINES = {
-    # sthv1/sthv2-style train pipeline after the sampler
-    'sth': [
-        dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, 256)),
-        dict(type='MultiScaleCrop', input_size=224,
-             scales=(1, 0.875, 0.75, 0.66), random_crop=False,
-             max_wh_scale_gap=1, num_fixed_crops=13),
-        dict(type='Resize', scale=(224, 224), keep_ratio=False),
-        dict(type='Flip', flip_ratio=0.5),
-        dict(type='FormatShape', input_format='NCHW'),
-    ],
-}
+# sthv1/sthv2-style train pipeline after the sampler
+STH_PIPELINE = [
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='MultiScaleCrop', input_size=224, scales=(1, 0.875, 0.75, 0.66),
+         random_crop=False, max_wh_scale_gap=1, num_fixed_crops=13),
+    dict(type='Resize', scale=(224, 224), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5),
+    dict(type='FormatShape', input_format='NCHW'),
+]
 SAMPLERS = {
     'tdn': dict(type='TDNSampleFrames', num_segments=SEGMENTS),
     'tsn': dict(type='SampleFrames', clip_len=1, frame_interval=1,
@@ -358,173 +306,137 @@ SAMPLERS = {
 }
 
 
-def make_videos(directory: str, count: int, size: int,
-                frames: Sequence[int]) -> List[str]:
-    """``count`` toy motion videos of ``size`` x ``size`` pixels."""
-    from tdn_plugin.datasets.toy_motion import make_toy_motion
-    per_class = max(1, -(-count // 10))
-    make_toy_motion(directory, videos_per_class=per_class, val_per_class=0,
-                    size=size, num_frames_range=tuple(frames),
-                    progress=False, verify=False)
-    videos = sorted(os.listdir(os.path.join(directory, 'videos')))
-    return [os.path.join(directory, 'videos', v) for v in videos[:count]]
-
-
-def benchmark_pipelines(videos: Sequence[str], repeats: int = 3) -> List[dict]:
-    """Clips per second of TDN's and TSN's train pipelines on the same
-    video files (decode included)."""
+def benchmark_pipelines(count: int, size: int, frames: Sequence[int],
+                        repeats: int) -> List[dict]:
+    """Clips per second of TDN's and TSN's train pipelines (decode
+    included) on the same ``count`` toy motion videos of ``size`` x
+    ``size`` pixels and ``frames`` (a range) frames."""
     from mmaction.registry import TRANSFORMS
     from mmcv.transforms import Compose
 
     import tdn_plugin
+    from tdn_plugin.datasets.toy_motion import make_toy_motion
     from tdn_plugin.utils.timing import time_side_by_side
     from tdn_plugin.utils.views import sampler_frames_per_view
     tdn_plugin.register_all_modules(init_default_scope=True)
     pipelines = {
         name: Compose([TRANSFORMS.build(dict(type='DecordInit')),
                        TRANSFORMS.build(sampler)] +
-                      [TRANSFORMS.build(t) for t in PIPELINES['sth']])
+                      [TRANSFORMS.build(t) for t in STH_PIPELINE])
         for name, sampler in SAMPLERS.items()
     }
 
-    def run(pipeline):
+    def run(pipeline: Callable, videos: List[str]) -> None:
         for video in videos:
             pipeline(dict(filename=video, start_index=0, modality='RGB'))
 
-    timed = time_side_by_side({n: (lambda p=p: run(p))
-                               for n, p in pipelines.items()}, repeats, 1)
-    rows = []
-    for name, t in timed.items():
-        s = t.median_ms / 1000
-        rows.append(dict(pipeline=name,
-                         frames_per_clip=sampler_frames_per_view(
-                             SAMPLERS[name]),
-                         ms_per_clip=1000 * s / len(videos),
-                         clips_per_s=len(videos) / s))
-    for row in rows:
-        row['time_vs_tsn'] = row['ms_per_clip'] / next(
-            r['ms_per_clip'] for r in rows if r['pipeline'] == 'tsn')
-    return rows
+    with tempfile.TemporaryDirectory() as directory:
+        make_toy_motion(directory, videos_per_class=max(1, -(-count // 10)),
+                        val_per_class=0, size=size,
+                        num_frames_range=tuple(frames), progress=False,
+                        verify=False)
+        videos = sorted(glob.glob(osp.join(directory, 'videos', '*')))[:count]
+        timed = time_side_by_side(
+            {name: functools.partial(run, pipeline, videos)
+             for name, pipeline in pipelines.items()}, repeats, 1)
+    return [dict(pipeline=name,
+                 frames_per_clip=sampler_frames_per_view(SAMPLERS[name]),
+                 ms_per_clip=t.median_ms / len(videos),
+                 clips_per_s=1000 * len(videos) / t.median_ms,
+                 time_vs_tsn=t.median_ms / timed['tsn'].median_ms)
+            for name, t in timed.items()]
 
 
-def run_benchmark(names: Sequence[str], device: str = 'cpu',
-                  backends: Sequence[str] = ('torch', ),
-                  variants: Optional[Sequence[str]] = None,
-                  pipeline_videos: int = 16, video_size: int = 256,
-                  video_frames: Sequence[int] = (48, 96),
-                  **kwargs) -> dict:
-    """:func:`benchmark_models` (and the data pipelines), with the machine,
-    the package versions and what was timed.
+def run_benchmark(names: Sequence[str], pipeline_videos: int = 16,
+                  video_size: int = 256,
+                  video_frames: Sequence[int] = (48, 96), **kwargs) -> dict:
+    """:func:`benchmark_models` and :func:`benchmark_pipelines`, with the
+    machine and the package versions.
 
     Args:
         names (Sequence[str]): Names in :data:`MODELS`.
-        device (str): 'cpu' or 'cuda'. Defaults to 'cpu'.
-        backends (Sequence[str]): Of :data:`BACKENDS`. Defaults to
-            ('torch', ).
-        variants (Sequence[str], optional): Eager variants; default fp32 on
-            CPU, all four on CUDA.
         pipeline_videos (int): Toy videos for the pipeline benchmark (0:
             skip it). Defaults to 16.
         video_size (int): Their size. Defaults to 256.
         video_frames (Sequence[int]): Their frame-count range. Defaults to
             (48, 96).
-        **kwargs: ``size``, ``batch``, ``train_batch``, ``repeats``,
-            ``train``, ``int8``, ``calib_clips``, ``folder`` of
-            :func:`benchmark_models`.
+        **kwargs: The other arguments of :func:`benchmark_models`.
 
     Returns:
         dict: ``machine``, ``settings``, ``rows``, ``load``, ``warning``
         (and ``pipelines``).
     """
-    from tdn_plugin.utils.timing import PAUSE_S, machine_info, package_versions
-    if variants is None:
-        variants = ('fp32', ) if device == 'cpu' else (
-            'fp32', 'amp', 'channels_last', 'amp+channels_last')
-    kwargs.setdefault('train', 'torch' in backends)
-    result = benchmark_models(names, device, backends, variants, **kwargs)
-    settings = dict(size=kwargs.get('size', 224), segments=SEGMENTS,
-                    batch=kwargs.get('batch', 8),
-                    train_batch=kwargs.get('train_batch', 2),
-                    repeats=kwargs.get('repeats', 5),
-                    threads=torch.get_num_threads(), backends=list(backends),
-                    int8=kwargs.get('int8', False))
-    settings.update(
-        mode='eager inference: the fuse_for_inference form under '
-        'inference_mode; train: the model as built, one SGD step; '
-        'graphs: exported from the model as built',
-        timed='backbone + head on one input per task made once; '
-        'min/median/max over rounds, tasks in a shuffled order each round, '
-        f'each after an untimed {PAUSE_S} s pause')
-    result = dict(machine=dict(machine_info(device), **package_versions()),
-                  settings=settings, **result)
+    from tdn_plugin.utils.timing import machine_info, package_versions
+    result = benchmark_models(names, **kwargs)
+    result = dict(machine=dict(machine_info(result['settings']['device']),
+                               **package_versions()), **result)
     if pipeline_videos:
-        with tempfile.TemporaryDirectory() as tmp:
-            videos = make_videos(tmp, pipeline_videos, video_size,
-                                 video_frames)
-            result['pipelines'] = benchmark_pipelines(
-                videos, settings['repeats'])
-            settings.update(video_size=video_size,
-                            video_frames=list(video_frames),
-                            pipeline_videos=len(videos))
+        result['pipelines'] = benchmark_pipelines(
+            pipeline_videos, video_size, video_frames,
+            result['settings']['repeats'])
+        result['settings'].update(video_size=video_size,
+                                  video_frames=list(video_frames),
+                                  pipeline_videos=pipeline_videos)
     return result
 
 
-def _ratio(row: dict, key: str) -> str:
-    value = row.get(key)
-    return f'{value:6.3f}' if value is not None else f'{"-":>6s}'
+# the printed tables: field -> header, format
+ROW_COLUMNS = dict(
+    model=('model', 's'), backend=('backend', 's'),
+    latency_ms=('latency ms', '.1f'), latency_vs_tsm=('x TSM', '.3f'),
+    latency_vs_tsm_torch=('x TSM torch', '.3f'),
+    throughput_clips_per_s=('clips/s', '.2f'),
+    train_step_ms=('train ms', '.1f'), train_vs_tsm=('x TSM', '.3f'))
+PIPELINE_COLUMNS = dict(
+    pipeline=('pipeline', 's'), frames_per_clip=('frames', 'd'),
+    ms_per_clip=('ms/clip', '.1f'), clips_per_s=('clips/s', '.2f'),
+    time_vs_tsn=('x TSN', '.3f'))
 
 
-def _round_by_round(row: dict) -> str:
-    parts = []
-    for kind in ('latency', 'train', 'latency_cpu', 'train_cpu'):
-        pairs = row.get(f'{kind}_vs_tsm_rounds')
-        if pairs and row['model'] != 'tsm':
-            parts.append(f'{kind.replace("_", " ")} x TSM round by round: '
-                         f'median {pairs["median"]:.3f}, min '
-                         f'{pairs["min"]:.3f}, max {pairs["max"]:.3f}')
-    return f'\n{"":8s}{"; ".join(parts)}' if parts else ''
+def _print_table(rows: List[dict], columns: Dict[str, tuple]) -> None:
+    """``rows`` in ``columns`` ('-' where a row lacks the field)."""
+    from tdn_plugin.visualization.tables import print_table
+    print_table([header for header, _ in columns.values()], [
+        [format(r[key], spec) if r.get(key) is not None else '-'
+         for key, (_, spec) in columns.items()] for r in rows])
 
 
-def format_result(result: dict) -> str:
-    """The benchmark as text: the machine (CPU capability, oneDNN's ISA),
-    what was timed, the table, the load."""
+def print_result(result: dict) -> None:
+    """Print the benchmark: the machine (CPU capability, oneDNN's ISA),
+    what was timed, the load, the tables (each ratio to TSM also round by
+    round), the int8 top-1 and the warning.
+
+    Args:
+        result (dict): Of :func:`run_benchmark`, with ``int8_top1`` (the
+            ``top1`` of :func:`tdn_plugin.deploy.export.export_config`)
+            where it was measured.
+    """
     from tdn_plugin.utils.timing import LoadMonitor
     settings, machine = result['settings'], result['machine']
-    lines = [f'machine: {machine}',
-             f'CPU capability: {machine.get("cpu_capability")}; oneDNN ISA: '
-             f'{machine.get("onednn_isa")}',
-             f'timed: {settings["timed"]}; {settings["mode"]}; input '
-             f'{settings["size"]}x{settings["size"]}, T={settings["segments"]}'
-             f', latency batch 1, throughput batch {settings["batch"]}, train '
-             f'batch {settings["train_batch"]}, threads: '
-             f'{settings["threads"]}, {settings["repeats"]} rounds',
-             LoadMonitor.text(result.get('load') or {}), '',
-             f'{"model":7s} {"backend":26s} {"latency ms":>10s} '
-             f'{"x TSM":>6s} {"x TSM torch":>11s} {"clips/s":>8s} '
-             f'{"train ms":>9s} {"x TSM":>6s}']
+    print(f'machine: {machine}\nCPU capability: '
+          f'{machine.get("cpu_capability")}; oneDNN ISA: '
+          f'{machine.get("onednn_isa")}\ntimed: {settings["timed"]}; '
+          f'{settings["mode"]}; input {settings["size"]}x{settings["size"]}'
+          f', T={settings["segments"]}, latency batch 1, throughput batch '
+          f'{settings["batch"]}, train batch {settings["train_batch"]}, '
+          f'threads: {settings["threads"]}, {settings["repeats"]} rounds\n'
+          + LoadMonitor.text(result.get('load') or {}))
+    _print_table(result['rows'], ROW_COLUMNS)
     for r in result['rows']:
-        train = r.get('train_step_ms')
-        lines.append(
-            f'{r["model"]:7s} {r["backend"]:26s} {r["latency_ms"]:10.1f} '
-            f'{_ratio(r, "latency_vs_tsm")} '
-            f'{_ratio(r, "latency_vs_tsm_torch"):>11s} '
-            f'{r["throughput_clips_per_s"]:8.2f} '
-            f'{train if train is not None else float("nan"):9.1f} '
-            f'{_ratio(r, "train_vs_tsm")}{_round_by_round(r)}')
+        rounds = [(kind, r.get(f'{kind}_vs_tsm_rounds')) for kind in (
+            'latency', 'train', 'latency_cpu', 'train_cpu')]
+        rounds = [f'{kind.replace("_", " ")} x TSM round by round: median '
+                  f'{p["median"]:.3f}, min {p["min"]:.3f}, max {p["max"]:.3f}'
+                  for kind, p in rounds if p and r['model'] != 'tsm']
+        if rounds:
+            print(f'{r["model"]} {r["backend"]}: ' + '; '.join(rounds))
     if result.get('pipelines'):
-        lines += ['', f'{"pipeline":8s} {"frames":>6s} {"ms/clip":>8s} '
-                  f'{"clips/s":>8s} {"x TSN":>6s}']
-        for r in result['pipelines']:
-            lines.append(f'{r["pipeline"]:8s} {r["frames_per_clip"]:6d} '
-                         f'{r["ms_per_clip"]:8.1f} {r["clips_per_s"]:8.2f} '
-                         f'{r["time_vs_tsn"]:6.3f}')
-    if result.get('int8_top1'):
-        top1 = result['int8_top1']
-        lines += ['', f'int8 top-1 on {top1["clips"]} {top1["split"]} clips: '
-                  f'fp32 {top1["fp32"]:.2f}%, int8 onnxruntime '
-                  f'{top1["int8"]:.2f}% ({top1["change"]:+.2f}), int8 '
-                  f'openvino {top1["int8_openvino"]:.2f}% '
-                  f'({top1["change_openvino"]:+.2f})']
+        _print_table(result['pipelines'], PIPELINE_COLUMNS)
+    top1 = result.get('int8_top1')
+    if top1:
+        print(f'\nint8 top-1 on {top1["clips"]} {top1["split"]} clips: fp32 '
+              f'{top1["fp32"]:.2f}%, int8 onnxruntime {top1["int8"]:.2f}% '
+              f'({top1["change"]:+.2f}), int8 openvino '
+              f'{top1["int8_openvino"]:.2f}% ({top1["change_openvino"]:+.2f})')
     if result.get('warning'):
-        lines += ['', f'warning: {result["warning"]}']
-    return '\n'.join(lines)
+        print(f'\nwarning: {result["warning"]}')

@@ -7,10 +7,10 @@ line. Each config runs as it is except for what the demo sets: where the
 data and the work directory are, the classes of the data and, with
 ``quick``, a plumbing-only budget (tiny data, 1 epoch, tiny input).
 """
+import itertools
 import json
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Union
@@ -23,7 +23,6 @@ from .compare import CompareSettings, compare, duration, log
 from .data import ensure_data, is_toy_motion
 from .demo_models import (
     ABLATION_MODELS,
-    ABLATION_NOTES,
     ABLATION_WORK_DIR,
     ALL_MODELS,
     BUDGET_S,
@@ -37,7 +36,7 @@ from .demo_models import (
     TDN_ABLATION,
     TIMINGS_FILE,
 )
-from .report import family_names, percent, table
+from .report import family_names, table
 
 
 class DemoError(UserError, ValueError):
@@ -46,16 +45,9 @@ class DemoError(UserError, ValueError):
 
 @dataclass
 class Budget:
-    """The data the demo makes and what it changes in the configs.
-
-    Args:
-        videos_per_class, val_per_class, video_size (int): The toy set it
-            makes: train and val videos per class, frame size.
-        epochs, input_size, batch_size (int, optional): Override the
-            configs' own. Default to None.
-        latency_runs (int): Timed rounds of the latency. Defaults to 20.
-        speed_index_rounds (int): Rounds of the speed index. Defaults to 5.
-    """
+    """The toy set the demo makes (train and val videos per class, frame
+    size), what it changes in the configs (None keeps theirs) and the
+    timed rounds of the latency and of the speed index."""
 
     videos_per_class: int
     val_per_class: int
@@ -66,8 +58,8 @@ class Budget:
     latency_runs: int = 20
     speed_index_rounds: int = 5
 
-    def settings(self, data_dir: Union[str, Path],
-                 seed: int = 0) -> CompareSettings:
+    def settings(self, data_dir: Union[str, Path], seed: int = 0,
+                 verbose: bool = False) -> CompareSettings:
         """The :class:`CompareSettings` of this budget on ``data_dir``: the
         demo configs' own recipe and weights (from scratch)."""
         data_dir = Path(data_dir)
@@ -76,7 +68,8 @@ class Budget:
             train_list=str(data_dir / 'train.txt'),
             val_list=str(data_dir / 'val.txt'), epochs=self.epochs,
             input_size=self.input_size, batch_size=self.batch_size,
-            seed=seed, latency_rounds=self.latency_runs, recipe='own')
+            seed=seed, latency_rounds=self.latency_runs, recipe='own',
+            verbose=verbose)
 
 
 # the toy generator's defaults: 600 train / 200 val videos of 64x64
@@ -99,10 +92,10 @@ def demo_config_dir() -> Path:
 
 
 def speed_index(rounds: int) -> dict:
-    """This machine's speed index: seconds per clip of MMAction2's TSM-R50
-    (T=8, 224x224, batch 1, eager, inference mode), the fastest of
-    ``rounds`` (the round least slowed by other work), with how busy other
-    processes kept the machine meanwhile
+    """This machine's speed index, said on one line: seconds per clip of
+    MMAction2's TSM-R50 (T=8, 224x224, batch 1, eager, inference mode),
+    the fastest of ``rounds`` (the round least slowed by other work), with
+    how busy other processes kept the machine meanwhile
     (:class:`~tdn_plugin.utils.timing.LoadMonitor`).
 
     Returns:
@@ -122,34 +115,22 @@ def speed_index(rounds: int) -> dict:
                           torch.randn(1, SEGMENTS, 3, 224, 224))
     with LoadMonitor() as load:
         timing = time_side_by_side({'tsm': task}, rounds, warmup=1)['tsm']
-    seconds = timing.min_ms / 1000
-    busy = load.warning()
-    return dict(s=round(seconds, 3), busy=busy, load=load.json(),
-                budget_s=None if busy else round(
-                    BUDGET_S * seconds / REFERENCE_SPEED_INDEX_S))
+    seconds, busy = timing.min_ms / 1000, load.warning()
+    index = dict(s=round(seconds, 3), busy=busy, load=load.json(),
+                 budget_s=None if busy else round(
+                     BUDGET_S * seconds / REFERENCE_SPEED_INDEX_S))
+    log(f'speed index: TSM-R50 (T=8, 224, batch 1, eager) {seconds:.2f} '
+        f's/clip here, {REFERENCE_SPEED_INDEX_S} s on the reference machine: '
+        + (f'{busy}; ' if busy else '') + budget_note(index))
+    return index
 
 
-def speed_line(index: dict) -> str:
-    """The speed index, and the budget where it applies."""
-    text = (f'speed index: TSM-R50 (T=8, 224, batch 1, eager) {index["s"]:.2f}'
-            f' s/clip here, {REFERENCE_SPEED_INDEX_S} s on the reference '
-            'machine: ')
+def budget_note(index: dict) -> str:
+    """The default demo's budget on this machine, or why none applies."""
     if index['budget_s'] is None:
-        return text + (f'{index["busy"]}; the default demo\'s budget does not '
-                       'apply while the machine is busy')
-    return text + f'the default demo\'s budget here is ' \
-        f'{duration(index["budget_s"])}'
-
-
-@contextmanager
-def cpu_threads(threads: Optional[int]):
-    """PyTorch CPU threads by the one policy inside, restored after."""
-    from tdn_plugin.utils.timing import set_threads
-    before = torch.get_num_threads()
-    try:
-        yield set_threads(threads)
-    finally:
-        torch.set_num_threads(before)
+        return ("the default demo's budget does not apply while the "
+                'machine is busy')
+    return f"the default demo's budget here is {duration(index['budget_s'])}"
 
 
 def plan(names: Optional[Sequence[str]], ablation: bool,
@@ -186,34 +167,32 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
              threads: Optional[int] = None,
              seed: int = 0) -> dict:
     """Run the demo (see the module docstring; the options of ``tdn
-    demo``). Longer than 60 lines: it is the demo's script, one step a
-    line, each step a function below.
+    demo``), one step a line, each step a function below.
 
     Args:
-        work_dir (str | Path, optional): Results, logs and checkpoints.
-            Defaults to ``work_dirs/demo`` (``-quick`` with ``quick``,
+        work_dir (str | Path, optional): Results, logs and checkpoints
+            (default: ``work_dirs/demo``, ``-quick`` with ``quick``,
             ``work_dirs/ablation`` with ``ablation``).
         models (Sequence[str], optional): Names of ``ALL_MODELS`` (or
-            ``ABLATION_MODELS``). Defaults to ``DEMO_MODELS`` (every one
-            with ``all_models``, ``TDN_ABLATION`` with ``ablation``).
-        data_dir (str | Path, optional): The data, made there if absent.
-            Defaults to ``data/toy-motion`` (``WORK_DIR/data`` with
+            ``ABLATION_MODELS``; default: ``DEMO_MODELS``, every one with
+            ``all_models``, ``TDN_ABLATION`` with ``ablation``).
+        data_dir (str | Path, optional): The data, made there if absent
+            (default: ``data/toy-motion``, ``WORK_DIR/data`` with
             ``quick``: everything under ``work_dir``).
         quick, ablation, all_models (bool): Plumbing check (tiny data, 1
             epoch, tiny input); the ablation models; every contender.
-            Default to False.
-        markdown (str | Path, optional): Also the markdown page there.
-            Defaults to None (``WORK_DIR/ablation.md`` with ``ablation``).
+        markdown (str | Path, optional): Also the markdown page there
+            (``WORK_DIR/ablation.md`` with ``ablation``).
         verbose (bool): Each Runner's environment and config dump.
-            Defaults to False.
         threads, seed (int, optional): PyTorch CPU threads (restored at the
             end; default: ``OMP_NUM_THREADS``, else all cores); the seed of
-            every run. Default to None, 0.
+            every run.
 
     Returns:
         dict: ``results``, ``failed`` (name -> why), ``files`` (name ->
         path), ``total_s``.
     """
+    from tdn_plugin.utils.timing import set_threads
     start = time.perf_counter()
     configs = plan(models, ablation, all_models)
     budget = QUICK if quick else FULL
@@ -222,22 +201,24 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
                                  DEFAULT_WORK_DIR))
     data_dir = Path(data_dir or (work_dir / 'data' if quick else
                                  DEFAULT_DATA))
-    if markdown or ablation:
-        check_generated_page(Path(markdown or work_dir / 'ablation.md'))
-    with cpu_threads(threads) as threads_note:
+    page = Path(markdown or work_dir / 'ablation.md') \
+        if markdown or ablation else None
+    if page:
+        check_generated_page(page)
+    threads_before = torch.get_num_threads()
+    try:
         log(f'tdn demo{" --quick" if quick else ""}: {len(configs)} models '
-            f'({", ".join(configs)}), work dir {work_dir}, {threads_note}')
+            f'({", ".join(configs)}), work dir {work_dir}, '
+            f'{set_threads(threads)}')
         index = speed_index(budget.speed_index_rounds)
-        log(speed_line(index))
         data = ensure_data(data_dir, budget.videos_per_class,
                            budget.val_per_class, budget.video_size, log=log)
         log(f'data: {data["dir"]}: {data["num_train"]} train / '
             f'{data["num_val"]} val videos, {len(data["classes"])} classes')
         compared = compare(
             list(configs.values()), work_dir,
-            budget.settings(data['dir'], seed), names=list(configs),
-            title=title(data, budget, quick), on_trained=progress(start),
-            lines=reference_lines(data['classes']),
+            budget.settings(data['dir'], seed, verbose), names=list(configs),
+            title=title(data, budget, quick),
             classes_info=dict(classes=data['classes'],
                               families=data['families']),
             extra_settings=dict(demo=dict(quick=quick, ablation=ablation,
@@ -248,12 +229,14 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
         total_s = time.perf_counter() - start
         files['timings'] = write_timings(work_dir, total_s, index,
                                          compared['results'])
-        if (markdown or ablation) and compared['results']:
-            files['markdown'] = Path(markdown or work_dir / 'ablation.md')
-            files['markdown'].parent.mkdir(parents=True, exist_ok=True)
-            files['markdown'].write_text(markdown_page(
-                compared, data, ablation, quick, total_s))
+        if page and compared['results']:
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(markdown_page(compared, data, ablation, quick,
+                                          total_s))
+            files['markdown'] = page
         summary(configs, files, work_dir, quick, total_s, index)
+    finally:
+        torch.set_num_threads(threads_before)
     return dict(results=compared['results'], failed=compared['failed'],
                 files={k: str(v) for k, v in files.items()}, total_s=total_s)
 
@@ -279,29 +262,6 @@ def title(data: dict, budget: Budget, quick: bool) -> str:
             f'train / {data["num_val"]} val videos; from scratch'
             + (f', {budget.input_size} px, {budget.epochs} epoch (--quick: '
                'plumbing only)' if quick else ''))
-
-
-def reference_lines(classes: Sequence[str]) -> list:
-    """Chance, and on the toy set the best a model blind to frame order
-    can do (each class is its twin played backwards)."""
-    lines = [(1 / len(classes), 'chance')]
-    if is_toy_motion(classes):
-        lines.append((0.5, 'best possible without frame order'))
-    return lines
-
-
-def progress(start: float):
-    """The callback that prints each model's result and the time left."""
-    def report(name: str, run: dict, number: int, count: int) -> None:
-        done = time.perf_counter() - start
-        left = done / number * (count - number)
-        log(f'[{number}/{count}] {name}: top-1 '
-            f'{percent(run["metrics"]["acc/top1"])}, top-5 '
-            f'{percent(run["metrics"]["acc/top5"])} (trained in '
-            f'{duration(run["train_s"])}, tested in '
-            f'{duration(run["test_s"])}); demo at {duration(done)}'
-            + (f', about {duration(left)} to go' if left else ''))
-    return report
 
 
 def gradcam(trained: dict, classes: Sequence[str],
@@ -335,10 +295,7 @@ def summary(configs: Dict[str, Path], files: Dict[str, Path],
         if key in files:
             log(f'{key + ":":9s} {files[key]}')
     log(f'logs and checkpoints: {work_dir}/<model>/')
-    budget = 'the machine was busy: no budget applies' if \
-        index['budget_s'] is None else f'budget here ' \
-        f'{duration(index["budget_s"])}'
-    log(f'total time: {duration(total_s)} ({budget})')
+    log(f'total time: {duration(total_s)} ({budget_note(index)})')
 
 
 TEMPORAL_PARTS = {'S-TDM': 'with_short_term_tdm',
@@ -366,7 +323,7 @@ def check_generated_page(path: Path) -> None:
 def markdown_page(compared: dict, data: dict, ablation: bool, quick: bool,
                   total_s: float) -> str:
     """A docs-ready page: the command, the data, the table (with TDN's
-    temporal parts per model), what each row takes away."""
+    temporal parts per model), what each row is (:func:`config_note`)."""
     from tdn_plugin.visualization.tables import markdown_table
     results = compared['results']
     header, rows = table(results)
@@ -390,9 +347,17 @@ def markdown_page(compared: dict, data: dict, ablation: bool, quick: bool,
              f'epochs, batch {first.train_dataloader.batch_size}, '
              f'{first.optim_wrapper.optimizer.type}; tested once on the val '
              'list (1 clip, 1 crop).', '', markdown_table(header, rows), '']
-    lines += [f'- **{r.name}**: {ABLATION_NOTES[r.name]}' for r in results
-              if ablation and r.name in ABLATION_NOTES]
+    lines += [f'- **{r.name}**: {config_note(r.config)}' for r in results
+              if ablation and Path(r.config).is_file()]
     if quick:
         lines += ['', '**--quick run: plumbing only, the numbers mean '
                   'nothing.**']
     return '\n'.join(lines) + '\n'
+
+
+def config_note(path: Union[str, Path]) -> str:
+    """What a config's model is: the comment lines that open the file (the
+    one place the demo configs say it), as one line."""
+    lines = Path(path).read_text().splitlines()
+    return ' '.join(line.lstrip('#').strip() for line in
+                    itertools.takewhile(lambda x: x.startswith('#'), lines))

@@ -19,6 +19,7 @@ def read_labels(ann_file: str) -> List[int]:
     from tdn_plugin.utils.video_io import read_video_list
     return [label for _, label in read_video_list(ann_file)]
 
+
 def combine(view_scores: Sequence[Sequence], rule: str) -> np.ndarray:
     """Combine the models' raw view logits into one score per video.
 

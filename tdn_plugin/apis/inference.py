@@ -14,7 +14,6 @@ Example (the README's, run by ``tests/apis/test_inference.py``)::
         name, score = prediction['top5'][0]
         print(f'{prediction["video"]}: {name} ({score:.2f})')
 """
-import copy
 import os
 import os.path as osp
 import tempfile
@@ -37,54 +36,35 @@ from tdn_plugin.deploy.metadata import (
 )
 from tdn_plugin.deploy.runtimes import BACKENDS, open_runtime
 from tdn_plugin.utils.checks import load_recognizer
+from tdn_plugin.utils.config_path import resolve_config
 from tdn_plugin.utils.errors import UsageError
-from tdn_plugin.utils.video_io import read_class_names
+from tdn_plugin.utils.video_io import list_videos, read_class_names
 from tdn_plugin.utils.views import (
     frames_per_view,
     set_test_views,
     video_test_pipeline,
 )
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
-                    '.mpg', '.mpeg', '.wmv')
-
-
-def list_videos(inputs: Union[str, Sequence[str]]) -> List[str]:
-    """Video files of ``inputs`` (files and folders); a folder gives its
-    videos, sorted; a missing file is kept, to be reported."""
-    videos = []
-    for path in [inputs] if isinstance(inputs, str) else inputs:
-        if osp.isdir(path):
-            videos += sorted(
-                osp.join(path, name) for name in os.listdir(path)
-                if name.lower().endswith(VIDEO_EXTENSIONS))
-        else:
-            videos.append(path)
-    return videos
-
 
 class TDNInferencer(BaseInferencer):
-    """Top-5 classes of videos with a config and a checkpoint, run by
-    PyTorch (the model of ``fuse_for_inference``) or by an exported graph
-    (ONNX Runtime, OpenVINO).
+    """Top-5 classes of videos with a config and a checkpoint.
 
     The config's test pipeline (set to ``views`` if given) decodes each
-    video, the model's ``data_preprocessor`` normalises it; PyTorch runs
-    ``test_step`` (a ``TDNRecognizer`` runs at most
-    :data:`~tdn_plugin.utils.views.FRAMES_PER_CALL` frames a forward). A
-    runtime backend runs ``model_file`` (refused if its metadata names
-    another config, or another checkpoint than ``checkpoint``), or a graph
-    exported now from ``checkpoint``, traced on the first video, by
-    :func:`tdn_plugin.deploy.export.export_graph`. A video that is missing
-    or cannot be decoded is recorded in ``errors`` and skipped.
+    video, the model's ``data_preprocessor`` normalises it. PyTorch runs
+    ``test_step`` of the ``fuse_for_inference`` model (a ``TDNRecognizer``
+    at most :data:`~tdn_plugin.utils.views.FRAMES_PER_CALL` frames a
+    forward); ONNX Runtime or OpenVINO run ``model_file`` (refused if its
+    metadata names another config or checkpoint), else a graph exported
+    from ``checkpoint`` at the first video
+    (:func:`tdn_plugin.deploy.export.export_graph`). A missing or
+    undecodable video is recorded in ``errors`` and skipped.
 
     Args:
         config (str | Config): Config file (as ``tdn`` finds them) or
             loaded config.
         checkpoint (str, optional): ``.pth`` of the config. Defaults to
             None (the construction weights).
-        backend (str): 'torch', 'onnxruntime' or 'openvino'. Defaults to
-            'torch'.
+        backend (str): 'torch' (default), 'onnxruntime' or 'openvino'.
         views (str, optional): Test protocol, '1x1', '3crop' or '10x3'.
             Defaults to None (the config's).
         device (str): PyTorch device. Defaults to 'cpu'.
@@ -92,14 +72,10 @@ class TDNInferencer(BaseInferencer):
             ``.xml`` for OpenVINO). Defaults to None (export now).
         labels (str | Sequence[str], optional): Class names, or a file of
             them, one a line. Defaults to None (class indices).
-        threads (int, optional): Runtime threads. Defaults to the
-            runtime's.
-        show_progress (bool): A progress bar over videos. Defaults to
-            False.
+        threads (int, optional): Runtime threads. Defaults to None (the
+            runtime's).
+        show_progress (bool): A progress bar over videos. Defaults to False.
     """
-
-    visualize_kwargs: set = {'vid_out_dir'}
-    postprocess_kwargs: set = {'pred_out_file'}
 
     def __init__(self,
                  config: Union[str, Config],
@@ -118,19 +94,19 @@ class TDNInferencer(BaseInferencer):
             raise UsageError('a model file needs the onnxruntime or '
                              'openvino backend')
         self.backend, self.checkpoint = backend, checkpoint
-        self.model_file, self.threads = model_file, threads
-        cfg = _load_config(config)
-        self.config_path = config if isinstance(config, str) else (
-            cfg.filename or 'config.py')
-        if views is not None:
-            set_test_views(cfg, views)
-        super().__init__(cfg, checkpoint, device, 'mmaction', show_progress)
+        self.model_file, self.threads, self.views = model_file, threads, views
+        import tdn_plugin
+        tdn_plugin.register_all_modules(init_default_scope=True)
+        named = isinstance(config, str)  # found as ``tdn`` finds configs
+        self.config_path = config if named else config.filename or 'config.py'
+        # the base class loads the file, or copies the Config
+        super().__init__(resolve_config(config) if named else config,
+                         checkpoint, device, 'mmaction', show_progress)
         names = read_class_names(labels, self.model.cls_head.num_classes) \
             if isinstance(labels, str) else labels
         self.labels = list(names) if names else None
-        self.runtime: Optional[Callable] = None  # opened at the first video
-        if model_file is not None:
-            self.runtime = self._open_runtime(model_file)
+        self.runtime: Optional[Callable] = self._open_runtime(
+            model_file) if model_file else None  # else at the first video
 
     def _init_model(self, cfg: Config, weights: Optional[str],
                     device: str = 'cpu') -> torch.nn.Module:
@@ -143,16 +119,16 @@ class TDNInferencer(BaseInferencer):
         return fuse_for_inference(model, inplace=True)
 
     def _init_pipeline(self, cfg: Config) -> Compose:
+        if self.views is not None:
+            set_test_views(cfg, self.views)
         return Compose(video_test_pipeline(cfg))
 
     def _init_visualizer(self, cfg: Config) -> None:
         return None  # annotated videos: :meth:`visualize`
 
-    def _inputs_to_list(self, inputs) -> List[str]:
-        return list_videos(inputs)
+    _inputs_to_list = staticmethod(list_videos)
 
-    def preprocess(self, inputs: List[str], batch_size: int = 1,
-                   **kwargs) -> Iterator[tuple]:
+    def preprocess(self, inputs: List[str], **kwargs) -> Iterator[tuple]:
         """(video, clip), or (video, VideoError) for a bad video."""
         for video in inputs:
             try:
@@ -160,11 +136,12 @@ class TDNInferencer(BaseInferencer):
             except VideoError as error:
                 yield video, error
 
-    def forward(self, inputs: tuple, **kwargs) -> List[dict]:
-        """``[{'video', 'scores'}]``, or ``[{'video', 'error'}]``."""
+    def forward(self, inputs: tuple, **kwargs) -> dict:
+        """A prediction: ``video``, ``top5`` [name, score] pairs and
+        ``scores`` of every class; or ``{'video', 'error'}``."""
         video, clip = inputs
         if isinstance(clip, VideoError):
-            return [dict(video=video, error=str(clip))]
+            return dict(video=video, error=str(clip))
         if self.backend == 'torch':
             with torch.inference_mode():
                 sample = self.model.test_step(pseudo_collate([clip]))[0]
@@ -175,12 +152,13 @@ class TDNInferencer(BaseInferencer):
                 self.runtime = self._export_now(frames)
             check_frames(self.runtime.metadata, frames.shape, video)
             scores = self.runtime(frames.numpy())
-        return [dict(video=video, scores=scores)]
+        return dict(video=video, top5=self._top_k(scores, 5),
+                    scores=np.asarray(scores).tolist())
 
     def visualize(self, inputs: List[str], preds: List[dict],
                   vid_out_dir: str = '') -> Optional[List[str]]:
         """Annotated copies of the videos, top-1 class and score on every
-        frame (:func:`annotated_paths` names them)."""
+        frame (:func:`annotated_paths` names them), set as ``annotated``."""
         if not vid_out_dir:
             return None
         from tdn_plugin.visualization.annotated_video import (
@@ -188,35 +166,24 @@ class TDNInferencer(BaseInferencer):
             write_annotated_video,
         )
         paths = annotated_paths(inputs, vid_out_dir)
-        written = []
         for pred in preds:
-            if 'scores' in pred:
-                name, score = self._top_k(pred['scores'], 1)[0]
-                path = paths[pred['video']]
+            if 'top5' in pred:
+                (name, score), path = pred['top5'][0], paths[pred['video']]
                 os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
                 write_annotated_video(pred['video'], path,
                                       f'{name} {score:.2f}')
                 pred['annotated'] = path
-                written.append(path)
-        return written
+        return [pred['annotated'] for pred in preds if 'annotated' in pred]
 
-    def postprocess(self, preds: List[dict],
-                    visualization: Optional[List[str]] = None,
-                    return_datasample: bool = False,
-                    pred_out_file: str = '') -> dict:
-        """``predictions`` (per video: ``video``, ``top5`` [name, score]
-        pairs, ``scores`` of every class, ``annotated`` file), ``errors``
-        (video -> line) and ``visualization``; dumped to
-        ``pred_out_file``."""
-        predictions = [
-            dict(video=p['video'], top5=self._top_k(p['scores'], 5),
-                 scores=np.asarray(p['scores']).tolist(),
-                 **{k: p[k] for k in ('annotated', ) if k in p})
-            for p in preds if 'scores' in p]
-        result = dict(predictions=predictions,
+    def postprocess(self, preds: List[dict], pred_out_file: str = '') -> dict:
+        """``predictions`` (of :meth:`forward`, with their ``annotated``
+        file), ``errors`` (video -> line) and ``visualization`` (the
+        annotated files, or None); dumped to ``pred_out_file``."""
+        result = dict(predictions=[p for p in preds if 'error' not in p],
                       errors={p['video']: p['error']
                               for p in preds if 'error' in p},
-                      visualization=visualization)
+                      visualization=[p['annotated'] for p in preds
+                                     if 'annotated' in p] or None)
         if pred_out_file:
             mmengine.dump(dict(result, config=self.config_path,
                                backend=self.backend, labels=self.labels),
@@ -226,15 +193,15 @@ class TDNInferencer(BaseInferencer):
     def __call__(self, inputs, vid_out_dir: str = '',
                  pred_out_file: str = '',
                  on_result: Optional[Callable[[dict], None]] = None) -> dict:
-        """Classify ``inputs`` (a video, a list, a folder), video by video.
+        """Classify ``inputs``, video by video.
 
         Args:
             inputs (str | Sequence[str]): Video files and folders.
             vid_out_dir (str): Write annotated videos there (an ``.mp4``
                 for one video). Defaults to '' (none).
-            pred_out_file (str): Dump the result there (JSON). Defaults to
-                '' (none); also written when an error stops the run, with
-                the videos done.
+            pred_out_file (str): Dump the result there (JSON), with the
+                videos done also when an error stops the run. Defaults to
+                '' (none).
             on_result (Callable, optional): Called with each video's
                 prediction (or ``{'video', 'error'}``) as it is done.
 
@@ -251,24 +218,20 @@ class TDNInferencer(BaseInferencer):
             items = tqdm(items, total=len(videos), unit='video')
         try:
             for item in items:
-                pred = self.forward(item)[0]
+                pred = self.forward(item)
                 self.visualize(videos, [pred], vid_out_dir)
                 preds.append(pred)
                 if on_result is not None:
-                    on_result(self.postprocess([pred])['predictions'][0]
-                              if 'scores' in pred else pred)
+                    on_result(pred)
         finally:  # an error that stops the run keeps the videos done
-            result = self.postprocess(
-                preds, [p['annotated'] for p in preds if 'annotated' in p]
-                or None, pred_out_file=pred_out_file)
+            result = self.postprocess(preds, pred_out_file)
         return result
 
     def _top_k(self, scores: np.ndarray, k: int) -> List[list]:
         """The ``k`` best [name, score], best first; (views, classes) scores
         (``average_clips=None``) are ranked by their mean."""
         scores = np.asarray(scores, dtype=np.float64)
-        if scores.ndim > 1:
-            scores = scores.reshape(-1, scores.shape[-1]).mean(0)
+        scores = scores.reshape(-1, scores.shape[-1]).mean(0)
         order = np.argsort(-scores, kind='stable')[:k]
         return [[self.labels[i] if self.labels else str(i),
                  float(scores[i])] for i in order]
@@ -293,13 +256,3 @@ class TDNInferencer(BaseInferencer):
             # the runtimes hold the graph in memory once opened
             return self._open_runtime(report.get('openvino', report['onnx']))
 
-
-def _load_config(config: Union[str, Config]) -> Config:
-    """A config file (found as ``tdn`` finds them) or a copy of a loaded
-    one, with the plugin's and MMAction2's registries ready."""
-    import tdn_plugin
-    tdn_plugin.register_all_modules(init_default_scope=True)
-    if isinstance(config, Config):
-        return copy.deepcopy(config)
-    from tdn_plugin.utils.config_path import resolve_config
-    return Config.fromfile(resolve_config(config))

@@ -31,15 +31,10 @@ class ReportError(UserError, ValueError):
 
 @dataclass
 class Accuracy:
-    """Accuracies of one model's test predictions (fractions in [0, 1]).
-
-    Args:
-        top1 (float): Top-1 accuracy.
-        top5 (float): Top-5 accuracy (top-K with K classes < 5).
-        mean_class (float): MMAction2's mean class accuracy.
-        families (dict): Family name -> top-1 over its classes' videos.
-        confusion (np.ndarray): (classes, classes) counts, row = true class.
-    """
+    """Accuracies of one model's test predictions, fractions in [0, 1]
+    (``top5``: top-K with K classes < 5; ``mean_class``: MMAction2's;
+    ``families``: family -> top-1 over its classes' videos), and the
+    ``confusion`` counts, (classes, classes), row = true class."""
 
     top1: float
     top5: float
@@ -140,25 +135,39 @@ class ModelResult:
     def gmacs_per_video(self) -> float:
         return self.gmacs * self.views
 
-    def json(self) -> dict:
-        """The model's entry of ``results.json``."""
-        entry = dict(
-            kind=self.kind, init=self.init, protocol=self.protocol,
-            top1=_number(self.top1, 4), top5=_number(self.top5, 4),
-            mean_class_accuracy=_number(self.mean_class, 4),
-            params=int(self.params), gmacs=_number(self.gmacs, 4),
-            gmacs_per_view=_number(self.gmacs, 4), views=self.views,
-            gmacs_per_video=_number(self.gmacs_per_video, 4),
+    def row(self, families: Sequence[str] = ()) -> dict:
+        """The model's ``results.csv`` row: its numbers unformatted
+        (fractions, ms, s), top-1 of each of ``families``."""
+        latency = self.latency or {}
+        return dict(
+            model=self.name, kind=self.kind, init=self.init,
+            protocol=self.protocol, top1=self.top1, top5=self.top5,
+            mean_class_accuracy=self.mean_class,
+            **{f'top1_{f}': self.families.get(f, '') for f in families},
+            params=int(self.params), gmacs_per_view=self.gmacs,
+            views=self.views, gmacs_per_video=self.gmacs_per_video,
             frames_per_view=self.frames_per_view,
+            latency_device=self.latency_device,
+            **{f'ms_per_view_{k}': latency.get(f'{k}_ms', '')
+               for k in ('min', 'median', 'max')},
+            train_s=self.train_s, test_s=self.test_s, data_s=self.data_s,
+            compute_s=self.compute_s, config=self.config)
+
+    def json(self) -> dict:
+        """The model's entry of ``results.json``: its :meth:`row` rounded
+        (seconds to 0.1), the latency with its unit and device, per-family
+        top-1, the recipe and where the run is."""
+        entry = {key: _number(value, 1 if key.endswith('_s') else 4)
+                 if isinstance(value, float) else value
+                 for key, value in self.row().items() if key != 'model'
+                 and not key.startswith(('latency_', 'ms_per_view_'))}
+        entry.update(
+            gmacs=entry['gmacs_per_view'], recipe=self.recipe,
             cpu_ms_per_clip=_number(self.ms_per_view, 2)
             if self.latency_device == 'cpu' else None,
             latency=dict(self.latency or {}, device=self.latency_device,
                          unit='ms per view, batch 1'),
-            train_s=_number(self.train_s, 1), test_s=_number(self.test_s, 1),
-            data_s=_number(self.data_s, 1),
-            compute_s=_number(self.compute_s, 1), recipe=self.recipe,
-            config=self.config, work_dir=self.work_dir,
-            checkpoint=self.checkpoint)
+            work_dir=self.work_dir, checkpoint=self.checkpoint)
         if self.families:
             entry['families'] = {name: {'top1': _number(value, 4)}
                                  for name, value in self.families.items()}
@@ -225,42 +234,15 @@ def markdown(results: Sequence[ModelResult], failed: Dict[str, str],
 
 def write_csv(results: Sequence[ModelResult], failed: Dict[str, str],
               path) -> None:
-    """One row per model, the numbers unformatted (fractions, ms, s); a
-    failed model's row says why in ``failed``."""
+    """One :meth:`ModelResult.row` per model; a failed model's row says
+    why in ``failed``."""
     families = family_names(results)
-    fields = (['model', 'kind', 'init', 'protocol', 'top1', 'top5',
-               'mean_class_accuracy'] + [f'top1_{f}' for f in families] +
-              ['params', 'gmacs_per_view', 'views', 'gmacs_per_video',
-               'frames_per_view', 'latency_device', 'ms_per_view_min',
-               'ms_per_view_median', 'ms_per_view_max', 'train_s', 'test_s',
-               'data_s', 'compute_s', 'config', 'failed'])
     with open(path, 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(fields)
-        for r in results:
-            latency = r.latency or {}
-            writer.writerow(
-                [r.name, r.kind, r.init, r.protocol, r.top1, r.top5,
-                 r.mean_class] + [r.families.get(n, '') for n in families] +
-                [r.params, r.gmacs, r.views, r.gmacs_per_video,
-                 r.frames_per_view, r.latency_device,
-                 latency.get('min_ms', ''), latency.get('median_ms', ''),
-                 latency.get('max_ms', ''), r.train_s, r.test_s, r.data_s,
-                 r.compute_s, r.config, ''])
-        for name, why in failed.items():
-            writer.writerow([name] + [''] * (len(fields) - 2) + [why])
-
-
-def write_json(results: Sequence[ModelResult], path,
-               settings: Optional[dict] = None,
-               failed: Optional[Dict[str, str]] = None) -> None:
-    """``results.json``: ``models`` (name -> numbers), ``failed`` (name ->
-    why) and ``settings`` (what was run, where, how)."""
-    data: dict = {'models': {r.name: r.json() for r in results},
-                  'failed': dict(failed or {})}
-    if settings:
-        data['settings'] = settings
-    Path(path).write_text(json.dumps(data, indent=2) + '\n')
+        writer = csv.DictWriter(f, [*ModelResult('', '').row(families),
+                                    'failed'], restval='')
+        writer.writeheader()
+        writer.writerows([r.row(families) for r in results] + [
+            dict(model=name, failed=why) for name, why in failed.items()])
 
 
 def write_report(results: List[ModelResult], failed: Dict[str, str],
@@ -277,11 +259,10 @@ def write_report(results: List[ModelResult], failed: Dict[str, str],
         settings (dict): The ``settings`` of ``results.json``.
         title (str): The chart's title.
         classes (Sequence[str], optional): Class names of the confusion
-            matrices. Defaults to None (numbers).
+            matrices (default: numbers).
         lines (Sequence[tuple]): (top-1, label) reference lines of the
-            chart. Defaults to none.
+            chart.
         note (str): What the numbers are, under the markdown table.
-            Defaults to ''.
 
     Returns:
         dict: Name -> path of each file written.
@@ -292,7 +273,9 @@ def write_report(results: List[ModelResult], failed: Dict[str, str],
     files = {key: work_dir / name for key, name in (
         ('results', RESULTS_FILE), ('csv', CSV_FILE),
         ('table', MARKDOWN_FILE), ('chart', CHART_FILE))}
-    write_json(results, files['results'], settings, failed)
+    files['results'].write_text(json.dumps(dict(
+        models={r.name: r.json() for r in results}, failed=failed,
+        settings=settings), indent=2) + '\n')
     write_csv(results, failed, files['csv'])
     files['table'].write_text(markdown(results, failed, note))
     device = results[0].latency_device.upper() if results else 'CPU'

@@ -1,6 +1,8 @@
 """``tdn benchmark``: TDN, GTDNet, TSM and TSN side by side."""
 import argparse
 
+from tdn_plugin.utils.errors import UsageError
+
 MODELS = ['tdn', 'gtdnet', 'tsm', 'tsn']
 
 
@@ -42,17 +44,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--json', help='also write the results here')
 
 
+def _int8_top1(config: str, checkpoint: str) -> dict:
+    """Top-1 of fp32 and int8 and the change, as ``tdn export --openvino
+    --int8 --eval-clips 1000`` measures them (in a temporary folder)."""
+    import os.path as osp
+    import tempfile
+
+    from tdn_plugin.deploy.export import export_config
+
+    from .utils import load_config
+    with tempfile.TemporaryDirectory() as folder:
+        report = export_config(config, load_config(config), checkpoint,
+                               osp.join(folder, 'model.onnx'), openvino=True,
+                               int8=True, eval_clips=1000)
+    if 'top1' not in report:
+        raise UsageError(f'{config}: no val or test list here to measure '
+                         'top-1')
+    return report['top1']
+
+
 def main(args: argparse.Namespace) -> int:
     import json
 
     import torch
 
-    from tdn_plugin.apis.benchmark import (
-        format_result,
-        int8_top1_change,
-        run_benchmark,
-    )
-    from tdn_plugin.utils.errors import UsageError
+    from tdn_plugin.apis.benchmark import print_result, run_benchmark
     from tdn_plugin.utils.timing import set_threads
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise UsageError('--device cuda but CUDA is not available')
@@ -65,15 +81,14 @@ def main(args: argparse.Namespace) -> int:
                              ['tdn'])
     models = list(dict.fromkeys(models + ['tsm']))
     result = run_benchmark(
-        models, args.device, args.backends, args.variants,
-        pipeline_videos=args.pipeline_videos if 'torch' in args.backends
-        else 0,
-        size=args.size, batch=args.batch,
+        models, device=args.device, backends=args.backends,
+        variants=args.variants, pipeline_videos=args.pipeline_videos
+        if 'torch' in args.backends else 0, size=args.size, batch=args.batch,
         train_batch=args.train_batch or 2, train=args.train_batch > 0,
         repeats=args.repeats, int8=args.int8)
     if args.int8 and args.int8_accuracy:
-        result['int8_top1'] = int8_top1_change(*args.int8_accuracy)
-    print(format_result(result))
+        result['int8_top1'] = _int8_top1(*args.int8_accuracy)
+    print_result(result)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=2)

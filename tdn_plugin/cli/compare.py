@@ -3,18 +3,12 @@
 import argparse
 from dataclasses import fields
 
+from .utils import add_cfg_options, add_threads_argument
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the subcommand's arguments (a list of declarations, longer than
-    60 lines).
-
-    Args:
-        parser (argparse.ArgumentParser): The ``compare`` parser.
-    """
     from tdn_plugin.utils.config_edit import PRETRAINED, RECIPES
     from tdn_plugin.utils.views import VIEWS
-
-    from .utils import ConfigOptions
     parser.description = (
         'Train and test every config (any MMAction2 recognizer, 2D or 3D) '
         'under one budget (data, epochs, input size, recipe, seed, test '
@@ -63,18 +57,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "weight decay, batch and clip grad for all; own: each config's, its "
         'lr scaled linearly to the batch used (default: %(default)s)')
     budget.add_argument('--seed', type=int, default=0)
-    budget.add_argument('--cfg-options', nargs='+', action=ConfigOptions,
-                        default={}, metavar='KEY=VALUE',
-                        help='merged into every config first')
+    add_cfg_options(budget, 'merged into every config first')
     parser.add_argument('--work-dir', default='work_dirs/compare',
                         help='report here, each run in WORK_DIR/<name> '
                         '(default: %(default)s)')
     parser.add_argument('--latency-rounds', type=int, default=20,
-                        help='timed rounds of the latency (default: '
-                        '%(default)s)')
-    parser.add_argument('--threads', type=int, metavar='N',
-                        help='PyTorch CPU threads (default: OMP_NUM_THREADS, '
-                        'else all cores)')
+                        help='timed latency rounds (default: %(default)s)')
+    add_threads_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -100,12 +89,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError('give CONFIGs or --from-work-dirs (one of the two)')
     settings = CompareSettings(**{  # every field is an option's dest
         f.name: getattr(args, f.name) for f in fields(CompareSettings)})
-    settings.cfg_options = settings.cfg_options or None
     print(f'tdn compare: {set_threads(args.threads)}', flush=True)
-    if args.from_work_dirs:
-        done = report_work_dirs(args.from_work_dirs, args.work_dir, settings,
-                                names=args.names)
-    else:
-        done = compare(args.configs, args.work_dir, settings,
-                       names=args.names)
+    run = report_work_dirs if args.from_work_dirs else compare
+    done = run(args.from_work_dirs or args.configs, args.work_dir, settings,
+               names=args.names)
     return 1 if done['failed'] else 0

@@ -27,10 +27,10 @@ def main(args: argparse.Namespace) -> int:
     state_dict, info = convert_release_state_dict(
         load_release_checkpoint(args.src))
     if args.config:
-        from tdn_plugin.utils.checks import check_checkpoint
+        from tdn_plugin.utils.checks import check_checkpoint, load_recognizer
 
-        from .utils import build_model, load_config
-        model = build_model(load_config(args.config))
+        from .utils import load_config
+        model = load_recognizer(load_config(args.config))
         check_checkpoint(state_dict, model, args.src)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     meta = dict(converted_from=osp.basename(args.src), depth=info['depth'],

@@ -2,27 +2,26 @@
 :func:`tdn_plugin.apis.demo.run_demo`."""
 import argparse
 
+from .utils import add_threads_argument
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the subcommand's arguments.
-
-    Args:
-        parser (argparse.ArgumentParser): The ``demo`` parser.
-    """
     from tdn_plugin.apis.demo_models import (
         ABLATION_MODELS,
         ALL_MODELS,
+        BUDGET_S,
         DEFAULT_DATA,
         DEMO_MODELS,
+        REFERENCE_SPEED_INDEX_S,
     )
     parser.description = (
         'Make the toy motion videos (classes in time-reversed pairs) if '
         'they are not there, then `tdn compare` the demo models on them '
         '(configs/demo): the table, results.json/csv/md, a chart of '
         'accuracy against cost, confusion matrices and a Grad-CAM picture '
-        'in WORK_DIR. The default models fit 10 minutes on an idle 2-core '
-        'CPU whose speed index (printed, with how busy the machine is) is '
-        '0.28 s.')
+        f'in WORK_DIR. The default models fit {BUDGET_S // 60} minutes on an '
+        'idle 2-core CPU whose speed index (printed, with how busy the '
+        f'machine is) is {REFERENCE_SPEED_INDEX_S} s.')
     parser.add_argument(
         '--work-dir', metavar='DIR',
         help='results, logs and checkpoints (default: work_dirs/demo; '
@@ -49,15 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--ablation', action='store_true',
         help='run the ablation instead: TDN without each temporal part '
         '(configs/demo/ablation); writes WORK_DIR/ablation.md')
-    parser.add_argument(
-        '--markdown', metavar='FILE',
-        help='also write the table and settings as markdown to FILE')
+    parser.add_argument('--markdown', metavar='FILE', help='also write the '
+                        'table and settings as markdown to FILE')
     parser.add_argument('--seed', type=int, default=0, metavar='N',
-                        help='seed of every run (default: 0)')
-    parser.add_argument(
-        '--threads', type=int, metavar='N',
-        help='PyTorch CPU threads (default: OMP_NUM_THREADS, else all '
-        'cores)')
+                        help='seed of every run (default: %(default)s)')
+    add_threads_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:

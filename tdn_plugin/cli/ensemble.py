@@ -1,7 +1,5 @@
-"""``tdn ensemble``: combine the dumped test scores of several models.
-
-The work is done by :func:`tdn_plugin.apis.ensemble.ensemble`.
-"""
+"""``tdn ensemble``: combine the dumped test scores of several models
+(:func:`tdn_plugin.apis.ensemble.ensemble`)."""
 import argparse
 
 

@@ -3,7 +3,7 @@ import argparse
 
 from tdn_plugin.utils.views import VIEWS
 
-from .utils import add_config_arguments
+from .utils import add_config_arguments, load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,18 +44,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    import json
+    import mmengine
 
     from tdn_plugin.deploy.export import export_config
-
-    from .utils import load_config
     report = export_config(
         args.config, load_config(args.config, args.cfg_options),
         args.checkpoint, args.out, args.views, args.opset, args.check,
         args.check_views, args.openvino, args.int8, args.calib_clips,
         args.eval_clips, args.tolerance)
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(report, f, indent=2)
+        mmengine.dump(report, args.json, file_format='json', indent=2)
         print(f'report: {args.json}')
     return 0

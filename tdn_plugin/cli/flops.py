@@ -1,7 +1,7 @@
 """``tdn flops``: parameters and MACs of a config's model."""
 import argparse
 
-from .utils import add_config_arguments
+from .utils import add_config_arguments, load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -11,15 +11,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from tdn_plugin.utils.checks import load_recognizer
     from tdn_plugin.utils.complexity import model_complexity
-
-    from .utils import build_model, load_config
-    if len(args.shape) == 1:
-        args.shape = args.shape * 2
+    height, width = (args.shape * 2)[:2]  # one value: a square
     cfg = load_config(args.config, args.cfg_options)
-    result = model_complexity(build_model(cfg), tuple(args.shape), cfg)
+    result = model_complexity(load_recognizer(cfg), (height, width), cfg)
     print(f'config: {args.config}\ninput: 1 view, {result["frames"]} frames '
-          f'of 3x{args.shape[0]}x{args.shape[1]}\n'
+          f'of 3x{height}x{width}\n'
           f'params: {result["params"] / 1e6:.2f} M\n'
           f'MACs: {result["gmacs"]:.2f} G per view (mmengine\'s counter; it '
           'reports MACs as "flops" and counts BN/pooling too)')

@@ -8,33 +8,30 @@ from tqdm import tqdm
 from tdn_plugin.deploy.runtimes import BACKENDS
 from tdn_plugin.utils.views import VIEWS
 
-from .utils import add_config_arguments
+from .utils import add_config_arguments, add_threads_argument, load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
     parser.add_argument(
-        'checkpoint',
-        help='.pth checkpoint of the config (with --model: the checkpoint '
-        'the graph was exported from, checked; "-" skips the check)')
+        'checkpoint', help='.pth checkpoint of the config (with --model: the '
+        'checkpoint the graph was exported from, checked; "-": no check)')
     parser.add_argument('videos', nargs='+', metavar='VIDEO',
                         help='video files or folders of videos')
     parser.add_argument('--labels', help='class names, one a line')
-    parser.add_argument(
-        '--views', choices=VIEWS,
-        help='test protocol (default: the config\'s test pipeline)')
+    parser.add_argument('--views', choices=VIEWS, help='test protocol '
+                        "(default: the config's test pipeline)")
     parser.add_argument('--backend', choices=('torch', ) + BACKENDS,
                         default='torch')
     parser.add_argument(
         '--model',
         help='exported graph (.onnx, or .xml for openvino) made by `tdn '
         'export` from this config; default: export the checkpoint now')
-    parser.add_argument(
-        '--out', help='annotated copies of the videos: a folder, or an .mp4 '
-        'for one video')
+    parser.add_argument('--out', help='annotated copies of the videos: a '
+                        'folder, or an .mp4 for one video')
     parser.add_argument('--json', help='write all scores here')
-    parser.add_argument('--threads', type=int,
-                        help='inference threads (default: the backend\'s)')
+    add_threads_argument(parser, "inference threads (default: the "
+                         "backend's)")
     parser.add_argument('--no-progress', action='store_true',
                         help='no progress bar over several videos')
 
@@ -51,8 +48,6 @@ def _print(result: dict) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from tdn_plugin.apis import TDNInferencer
-
-    from .utils import load_config
     inferencer = TDNInferencer(
         load_config(args.config, args.cfg_options),
         None if args.checkpoint == '-' else args.checkpoint,

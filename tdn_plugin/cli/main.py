@@ -8,15 +8,13 @@ and nothing here imports torch or MMAction2, so ``tdn --help`` and ``tdn
 SUBCOMMAND --help`` are instant (with the entry point ``tdn_plugin_cli``,
 which imports the package without registering).
 
-The error policy, for every subcommand: a subcommand raises; it never
-prints an error or exits itself. :func:`run` prints a user error
+The error policy: a subcommand raises; it never prints an error or exits
+itself. :func:`run` prints a user error
 (:class:`tdn_plugin.utils.errors.UserError`, and what ONNX Runtime or
 OpenVINO raise) as one line, ``tdn SUBCOMMAND: message``, on stderr and
 exits with 1; with ``--verbose`` it lets the error go, traceback and all.
-Any other error is a bug and always keeps its traceback.
-
-Exit codes: 0 done, 1 a failed check or a user error, 2 wrong usage
-(argparse).
+Any other error is a bug and always keeps its traceback. Exit codes: 0
+done, 1 a failed check or a user error, 2 wrong usage (argparse).
 """
 import argparse
 import importlib
@@ -24,6 +22,7 @@ import sys
 from typing import List, Optional
 
 from tdn_plugin.utils.errors import is_user_error, one_line
+from tdn_plugin.version import __version__
 
 # subcommand -> its one-line help: the one place it is written (so that
 # --help needs no heavy import)
@@ -50,18 +49,14 @@ def _module(command: str):
     return importlib.import_module(f'tdn_plugin.cli.{COMMANDS[command]}')
 
 
-def _version() -> str:
-    from tdn_plugin.version import __version__
-    return f'tdn_plugin {__version__}'
-
-
 def build_parser(
         commands: Optional[List[str]] = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='tdn',
         description='TDN and GTDNet for MMAction2: train, test, convert, '
         'demo, benchmark.')
-    parser.add_argument('--version', action='version', version=_version())
+    parser.add_argument('--version', action='version',
+                        version=f'tdn_plugin {__version__}')
     parser.add_argument(
         '--verbose', action='store_true',
         help='show the Runner\'s environment and config dump, library '
@@ -72,30 +67,22 @@ def build_parser(
         p = sub.add_parser(name, help=HELP[name], description=HELP[name])
         if commands is None or name in commands:
             _module(name).add_arguments(p)
-        if '--verbose' not in p._option_string_actions:  # unless its own
-            p.add_argument('--verbose', action='store_true',
-                           default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.add_argument('--verbose', action='store_true',  # after it too
+                       default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
-
-
-def quiet_warnings() -> None:
-    """Hide the library warnings that every run printed (mmengine's
-    pkg_resources deprecation, twice); ``--verbose`` keeps them."""
-    import warnings
-    warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-    warnings.filterwarnings('ignore', category=DeprecationWarning,
-                            module='pkg_resources')
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run one subcommand; errors are raised (see :func:`run`)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if a in COMMANDS), None)
-    parser = build_parser([command] if command else [])
-    args = parser.parse_args(argv)
-    args.verbose = getattr(args, 'verbose', False)
-    if not args.verbose:
-        quiet_warnings()
+    args = build_parser([command] if command else []).parse_args(argv)
+    if not args.verbose:  # mmengine's pkg_resources deprecation, twice
+        import warnings
+        warnings.filterwarnings('ignore',
+                                message='pkg_resources is deprecated')
+        warnings.filterwarnings('ignore', category=DeprecationWarning,
+                                module='pkg_resources')
     from tdn_plugin.utils.allocator import keep_freed_memory
     keep_freed_memory()  # no page faults on every forward (see its doc)
     import tdn_plugin
@@ -104,16 +91,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def error_line(command: Optional[str], error: BaseException) -> str:
-    """How :func:`run` reports a user error: ``tdn COMMAND: message``
-    (``tdn: message`` without a ``command``), the message's first line
-    (:func:`tdn_plugin.utils.errors.one_line`), and a pointer to
-    ``--verbose`` when the message has more lines."""
-    prefix = f'tdn {command}' if command else 'tdn'
+    """``tdn COMMAND: message`` (``tdn: message`` without a ``command``):
+    the message's first line, and how many more ``--verbose`` shows."""
     line = one_line(error)
     more = len([x for x in str(error).splitlines() if x.strip()]) - 1
     if more > 0:
         line += f' ({more} more line(s) with --verbose)'
-    return f'{prefix}: {line}'
+    return f'tdn {command}: {line}' if command else f'tdn: {line}'
 
 
 def run(argv: Optional[List[str]] = None) -> int:

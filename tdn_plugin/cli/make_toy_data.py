@@ -23,31 +23,20 @@ def _family_list(text: str) -> tuple:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the subcommand's arguments.
-
-    Args:
-        parser (argparse.ArgumentParser): The ``make-toy-data`` parser.
-    """
     parser.description = (
         'Generate procedural videos in families of class pairs that '
-        'appearance cannot separate: order (moving right/left, growing/'
-        'shrinking, appearing/disappearing: motion over the whole clip, '
-        'seen by one frame per segment in order), short-term (stripes '
-        'drifting right/left, a symmetric shape spinning clockwise/'
-        'anticlockwise: fast periodic motion that only consecutive frames '
-        'show) and appearance (ring, checkerboard: a control that one frame '
-        'solves). Writes DIR/videos/*.mp4, DIR/train.txt, DIR/val.txt '
+        'appearance cannot separate: order and short-term motion (described '
+        'in configs/demo/README.md), and appearance, a control that one '
+        'frame solves. Writes DIR/videos/*.mp4, DIR/train.txt, DIR/val.txt '
         '(MMAction2 VideoDataset lists), DIR/classes.txt and '
         'DIR/families.json (family -> class names).')
     parser.add_argument('dir', metavar='DIR', help='output directory')
     parser.add_argument(
         '--videos-per-class', type=int, default=DEFAULT_VIDEOS_PER_CLASS,
-        metavar='N',
-        help='training videos per class (default: %(default)s)')
+        metavar='N', help='training videos per class (default: %(default)s)')
     parser.add_argument(
         '--val-per-class', type=int, default=DEFAULT_VAL_PER_CLASS,
-        metavar='N',
-        help='validation videos per class (default: %(default)s)')
+        metavar='N', help='val videos per class (default: %(default)s)')
     parser.add_argument('--seed', type=int, default=0, metavar='S',
                         help='random seed, >= 0 (default: %(default)s)')
     parser.add_argument(
@@ -55,26 +44,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='frame height and width, even (default: %(default)s)')
     parser.add_argument(
         '--families', type=_family_list, default=DEFAULT_FAMILIES,
-        metavar='F[,F...]',
-        help=f'comma-separated motion families, from {", ".join(FAMILIES)} '
-        f'(default: {",".join(DEFAULT_FAMILIES)})')
+        metavar='F[,F...]', help='comma-separated motion families, from '
+        f'{", ".join(FAMILIES)} (default: {",".join(DEFAULT_FAMILIES)})')
     parser.add_argument(
-        '--force', action='store_true',
-        help='regenerate even if DIR holds a complete set made with the '
-        'same parameters')
+        '--force', action='store_true', help='regenerate even if DIR holds '
+        'a complete set made with the same parameters')
     parser.add_argument('--no-progress', action='store_true',
                         help='do not show a progress bar')
 
 
 def main(args: argparse.Namespace) -> int:
-    """Generate the dataset and print where it went.
-
-    Args:
-        args (argparse.Namespace): Parsed arguments.
-
-    Returns:
-        int: 0.
-    """
+    """Generate the dataset and print where it went."""
     summary = make_toy_motion(
         args.dir, videos_per_class=args.videos_per_class,
         val_per_class=args.val_per_class, seed=args.seed, size=args.size,
@@ -85,11 +65,10 @@ def main(args: argparse.Namespace) -> int:
               '(same parameters); kept it (--force to regenerate)')
     else:
         print(f"wrote the toy motion set to {summary['out_dir']}")
-    print(f"  {len(summary['classes'])} classes, {summary['num_train']} "
-          f"train videos ({summary['videos_per_class']} per class), "
-          f"{summary['num_val']} val videos ({summary['val_per_class']} per "
-          f"class), {summary['size']}x{summary['size']} px, seed "
-          f"{summary['seed']}")
+    print('  {classes} classes, {num_train} train videos ({videos_per_class} '
+          'per class), {num_val} val videos ({val_per_class} per class), '
+          '{size}x{size} px, seed {seed}'.format_map(
+              dict(summary, classes=len(summary['classes']))))
     for family, names in summary['families'].items():
         print(f"  {family}: {', '.join(names)}")
     return 0

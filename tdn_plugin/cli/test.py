@@ -2,22 +2,14 @@
 import argparse
 
 from tdn_plugin.utils.errors import MissingFileError, UsageError
-from tdn_plugin.utils.views import VIEWS
+from tdn_plugin.utils.views import VIEWS, set_test_views
 
-from .utils import (
-    add_config_arguments,
-    add_launcher_arguments,
-    load_config,
-    release_distributed,
-    set_launcher,
-    set_work_dir,
-)
+from .utils import add_runner_arguments, run_runner, runner_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config_arguments(parser)
+    add_runner_arguments(parser, 'where logs go')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='where logs go')
     parser.add_argument(
         '--dump',
         help='write the predictions (scores, labels, and each view\'s raw '
@@ -26,26 +18,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--views', choices=VIEWS,
         help="rewrite the test pipeline for the release's protocol: 1 clip "
         'centre crop, 1 clip 3 crops, 10 clips x 3 crops')
-    add_launcher_arguments(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     import os.path as osp
-
-    from tdn_plugin.datasets.data_check import require_lists
-    from tdn_plugin.engine.runner import build_runner
-    from tdn_plugin.utils.checks import check_config, load_checkpoint_strictly
-    cfg = load_config(args.config, args.cfg_options)
-    set_work_dir(cfg, args.work_dir, args.config)
-    set_launcher(cfg, args.launcher)
+    cfg = runner_config(args)
     if not osp.isfile(args.checkpoint):
         raise MissingFileError(f'checkpoint not found: {args.checkpoint}')
     if args.views:
-        from tdn_plugin.utils.views import set_test_views
         set_test_views(cfg, args.views)
-    check_config(cfg)
-    require_lists(cfg, ['test'])
-    cfg.load_from = None  # loaded strictly below, before any test work
+    cfg.load_from = None  # loaded strictly by run_runner, before any test
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise UsageError('--dump: the file must end in .pkl')
@@ -53,8 +35,5 @@ def main(args: argparse.Namespace) -> int:
         cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {},
                                   keep_view_scores=True)
         dump_predictions(cfg, args.dump)
-    runner = build_runner(cfg, args.verbose)
-    load_checkpoint_strictly(runner, args.checkpoint)
-    runner.test()
-    release_distributed()
+    run_runner(cfg, args.verbose, ['test'], args.checkpoint)
     return 0

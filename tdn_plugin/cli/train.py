@@ -3,19 +3,11 @@ import argparse
 
 from tdn_plugin.utils.errors import UsageError
 
-from .utils import (
-    add_config_arguments,
-    add_launcher_arguments,
-    load_config,
-    release_distributed,
-    set_launcher,
-    set_work_dir,
-)
+from .utils import add_runner_arguments, run_runner, runner_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config_arguments(parser)
-    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    add_runner_arguments(parser, 'where logs and checkpoints go')
     parser.add_argument(
         '--resume', nargs='?', const='auto',
         help='resume from CKPT, or without a value from the latest '
@@ -30,17 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--deterministic', action='store_true',
         help='deterministic algorithms, and every epoch seeded from (seed, '
         'epoch) so that a resumed run repeats the uninterrupted one')
-    add_launcher_arguments(parser)
 
 
 def merge_args(cfg, args: argparse.Namespace):
-    set_work_dir(cfg, args.work_dir, args.config)
-    set_launcher(cfg, args.launcher)
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper == 'OptimWrapper':
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+            cfg.optim_wrapper.update(type='AmpOptimWrapper',
+                                     loss_scale='dynamic')
         elif wrapper != 'AmpOptimWrapper':
             raise UsageError(f'--amp: optim_wrapper type {wrapper} is not '
                              'OptimWrapper/AmpOptimWrapper')
@@ -50,9 +39,8 @@ def merge_args(cfg, args: argparse.Namespace):
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume
     if args.seed is not None or args.deterministic:
-        cfg.randomness = dict(
-            seed=args.seed if args.seed is not None else 0,
-            deterministic=args.deterministic)
+        cfg.randomness = dict(seed=args.seed or 0,
+                              deterministic=args.deterministic)
     if args.deterministic:
         hooks = list(cfg.get('custom_hooks') or [])
         if not any(h.get('type') == 'EpochSeedHook' for h in hooks):
@@ -62,13 +50,7 @@ def merge_args(cfg, args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
-    from tdn_plugin.datasets.data_check import require_lists
-    from tdn_plugin.engine.runner import build_runner
-    from tdn_plugin.utils.checks import check_config
-    cfg = merge_args(load_config(args.config, args.cfg_options), args)
-    check_config(cfg)
-    require_lists(cfg, ['train'] + (['val'] if cfg.get('val_cfg') else []))
-    runner = build_runner(cfg, args.verbose)
-    runner.train()
-    release_distributed()
+    cfg = merge_args(runner_config(args), args)
+    run_runner(cfg, args.verbose,
+               ['train'] + (['val'] if cfg.get('val_cfg') else []))
     return 0

@@ -1,4 +1,4 @@
-"""Shared by the ``tdn`` subcommands: config loading and model building.
+"""Shared by the ``tdn`` subcommands: options, configs, the Runner.
 
 Nothing here imports mmengine, torch or MMAction2 at module level: ``tdn
 CMD --help`` must stay instant.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os.path as osp
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 if TYPE_CHECKING:
     from mmengine.config import Config
@@ -22,19 +22,34 @@ class ConfigOptions(argparse.Action):
                                                    option_string)
 
 
+def add_cfg_options(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptions,
+                        metavar='KEY=VALUE', help=help)
+
+
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         'config',
         help='MMAction2 config: a file, configs/tdn/X.py (found in the '
         'installed package when not in the current directory), '
         'tdn_plugin::tdn/X.py or mmaction::recognition/tsm/X.py')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptions, default={},
-        help='override config settings, KEY=VALUE (e.g. '
-        'model.cls_head.num_classes=10 train_dataloader.batch_size=4)')
+    add_cfg_options(parser, 'override config settings (e.g. model.cls_head.'
+                    'num_classes=10 train_dataloader.batch_size=4)')
 
 
-def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
+def add_threads_argument(
+        parser: argparse.ArgumentParser,
+        help: str = 'PyTorch CPU threads (default: OMP_NUM_THREADS, else all '
+        'cores)') -> None:
+    parser.add_argument('--threads', type=int, metavar='N', help=help)
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser,
+                         work_dir_help: str) -> None:
+    """The config, ``--work-dir`` and the distributed launch of ``tdn
+    train`` and ``tdn test`` (:func:`runner_config`)."""
+    add_config_arguments(parser)
+    parser.add_argument('--work-dir', help=work_dir_help)
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='distributed launcher (gloo without CUDA)')
@@ -42,13 +57,12 @@ def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_config(name: str, cfg_options: Optional[dict] = None) -> Config:
-    """Load a config by name (see
-    :func:`tdn_plugin.utils.config_path.resolve_config`), merge overrides,
+    """Load a config by name
+    (:func:`tdn_plugin.utils.config_path.resolve_config`), merge overrides,
     apply its ``bad_videos`` setting
-    (:func:`tdn_plugin.datasets.skip_bad_videos.wrap_bad_videos`), make the
-    plugin and MMAction2's registries current
-    (:func:`tdn_plugin.register_all_modules`; a config need not import the
-    plugin itself)."""
+    (:func:`tdn_plugin.datasets.skip_bad_videos.wrap_bad_videos`) and make
+    the plugin's and MMAction2's registries current (a config need not
+    import the plugin)."""
     import tdn_plugin
     tdn_plugin.register_all_modules()
     from mmengine.config import Config
@@ -65,48 +79,37 @@ def load_config(name: str, cfg_options: Optional[dict] = None) -> Config:
     return cfg
 
 
-def build_model(cfg: Config, pretrained: bool = False):
-    """Build ``cfg.model``; ``pretrained=False`` skips ImageNet weights."""
-    from mmaction.registry import MODELS
-    model_cfg = cfg.model.copy()
-    if not pretrained and 'pretrained' in model_cfg.get('backbone', {}):
-        model_cfg.backbone.pretrained = None
-    return MODELS.build(model_cfg)
-
-
-def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:
-    if work_dir is not None:
-        cfg.work_dir = work_dir
+def runner_config(args: argparse.Namespace) -> Config:
+    """The config of ``tdn train`` / ``tdn test`` (:func:`load_config`)
+    with its ``work_dir`` (``--work-dir``, else the config's, else
+    ``./work_dirs/<config name>``) and ``--launcher``
+    (:func:`tdn_plugin.engine.runner.set_launcher`)."""
+    from tdn_plugin.engine.runner import set_launcher
+    cfg = load_config(args.config, args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(config))[0])
+                                osp.splitext(osp.basename(args.config))[0])
+    set_launcher(cfg, args.launcher)
+    return cfg
 
 
-def release_distributed() -> None:
-    """End the process group after a successful run. mmengine leaves it
-    open, and gloo threads still alive at interpreter exit can abort a rank
-    ("terminate called without an active exception") after the work is
-    done. All ranks meet first, so none tears down while another still
-    communicates; after an error nothing is done (a barrier could hang)."""
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+def run_runner(cfg: Config, verbose: bool, splits: List[str],
+               checkpoint: Optional[str] = None) -> None:
+    """Check ``cfg`` and the lists of ``splits``, then train, or test
+    ``checkpoint`` (:func:`tdn_plugin.engine.runner.run_config`).
 
-
-def set_launcher(cfg: Config, launcher: str) -> None:
-    """Distributed launch. Where there is no CUDA, unasked: gloo, and DDP
-    over CPU modules (mmengine would pass device_ids=[LOCAL_RANK])."""
-    cfg.launcher = launcher
-    if launcher == 'none':
-        return
-    import torch
-    if torch.cuda.is_available():
-        return
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-    cfg.env_cfg.dist_cfg.backend = 'gloo'
-    if cfg.get('model_wrapper_cfg') is None:
-        cfg.model_wrapper_cfg = dict(
-            type='MMDistributedDataParallel', device_ids=None,
-            broadcast_buffers=False,
-            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    Args:
+        cfg (Config): The config, from :func:`runner_config`.
+        verbose (bool): Show the Runner's environment and config dump.
+        splits (list[str]): The splits whose lists must exist.
+        checkpoint (str, optional): Test it; None trains.
+    """
+    from tdn_plugin.datasets.data_check import require_lists
+    from tdn_plugin.engine.runner import run_config
+    from tdn_plugin.utils.checks import check_config
+    check_config(cfg)
+    require_lists(cfg, splits)
+    run_config(cfg, verbose, checkpoint=checkpoint,
+               test=checkpoint is not None)

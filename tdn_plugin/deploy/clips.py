@@ -103,18 +103,9 @@ def listed_clips(cfg: Config, count: int,
     return [], None
 
 
-def toy_clips(cfg: Config, count: int, size: int = 160,
-              num_frames: int = 96) -> List[dict]:
-    """``count`` toy motion videos (:mod:`tdn_plugin.datasets.toy_motion`)
-    through the config's test pipeline.
-
-    Args:
-        cfg (Config), count (int): The config; clips.
-        size, num_frames (int): Frame size, frames. Default to 160, 96.
-
-    Returns:
-        list[dict]: Pipeline outputs.
-    """
+def _toy_clips(cfg: Config, count: int) -> List[dict]:
+    """``count`` toy motion videos (96 frames, 160 px) through the config's
+    test pipeline."""
     from tdn_plugin.datasets.toy_motion import CLASSES, render_video
     from tdn_plugin.utils.video_io import write_video
     from tdn_plugin.utils.views import video_test_pipeline
@@ -124,8 +115,8 @@ def toy_clips(cfg: Config, count: int, size: int = 160,
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(count):
             video = osp.join(tmp, f'{i}.mp4')
-            write_video(video, render_video(i % len(CLASSES), rng, size,
-                                            (num_frames, num_frames)))
+            write_video(video,
+                        render_video(i % len(CLASSES), rng, 160, (96, 96)))
             clips.append(load_clip(pipeline, video))
     return clips
 
@@ -145,5 +136,5 @@ def config_clips(cfg: Config, count: int,
     clips, found = listed_clips(cfg, count, (split, 'test'))
     if clips:
         return clips, f'{len(clips)} clip(s) of the {found} list'
-    return (toy_clips(cfg, count),
+    return (_toy_clips(cfg, count),
             f'{count} generated toy video(s) (no {split} list here)')

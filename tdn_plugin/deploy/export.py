@@ -165,29 +165,27 @@ def _check(model: torch.nn.Module, report: dict, example: torch.Tensor,
     one view at the traced size, and two views (where that axis is
     dynamic) at a larger size (where that axis is dynamic)."""
     metadata = report['metadata']
-    runtimes = {name: view_chunks(open_runtime(report[path], name), metadata)
-                for name, path in (('onnxruntime', 'onnx'),
-                                   ('openvino', 'openvino'))
-                if path in report}
+    runtimes = {name: view_chunks(open_runtime(report[key], name), metadata)
+                for name, key in (('onnxruntime', 'onnx'),
+                                  ('openvino', 'openvino')) if key in report}
+    per_view = int(metadata['frames_per_view'])
     views = 2 if metadata['dynamic_views'] == 'true' else int(
         metadata['exported_views'])
-    step = SIZE_PROBE_STEP if metadata['dynamic_size'] == 'true' else 0
-    generator = torch.Generator().manual_seed(0)
-    random_frames = [
-        torch.randn(example.shape, generator=generator),
-        torch.randn((views * int(metadata['frames_per_view']), 3) + tuple(
-            s + step for s in example.shape[-2:]), generator=generator)]
     if metadata['dynamic_views'] == 'false':
         log('the views axis is fixed (the model does not export with a '
             f'symbolic one): the graph takes {views} view(s) a call')
+    step = SIZE_PROBE_STEP if metadata['dynamic_size'] == 'true' else 0
+    generator = torch.Generator().manual_seed(0)
+    random_frames = [torch.randn(shape, generator=generator) for shape in (
+        example.shape, (views * per_view, 3, example.shape[-2] + step,
+                        example.shape[-1] + step))]
     rows = check_parity(model, runtimes, clips, random_frames, tolerance)
+    tried = ', '.join(f'{f.shape[0] // per_view} view(s) {f.shape[-2]}x'
+                      f'{f.shape[-1]}' for f in random_frames)
     for name in runtimes:
         worst = max(r['relative'] for r in rows if r['backend'] == name)
-        log(f'check {name}: max relative difference {worst:.2e} '
-            f'(<= {tolerance:g}) on random frames ('
-            + ', '.join(f'{f.shape[0] // int(metadata["frames_per_view"])} '
-                        f'view(s) {f.shape[-2]}x{f.shape[-1]}'
-                        for f in random_frames) + f') and {source}')
+        log(f'check {name}: max relative difference {worst:.2e} (<= '
+            f'{tolerance:g}) on random frames ({tried}) and {source}')
     return rows
 
 
@@ -195,20 +193,20 @@ def _quantize(cfg: Config, model: torch.nn.Module, report: dict,
               calib_clips: int, eval_clips: int,
               log: Callable[[str], None]) -> dict:
     """The int8 graph (and its IR), calibrated on val clips; top-1 of
-    float32 and int8 on ``eval_clips`` val clips."""
+    float32 and int8 on ``eval_clips`` val clips, and its change (int8 -
+    float32, points)."""
     from .quantize import quantize_int8
     out = report['onnx']
     clips, source = config_clips(cfg, calib_clips, 'val')
     log(f'int8: calibrating on {source}')
-    int8_path = quantize_int8(
+    found = dict(int8=quantize_int8(
         out, _suffixed(out, '.int8.onnx'),
         (preprocess(model.data_preprocessor, c).numpy() for c in clips),
-        report['metadata'])
-    found = dict(int8=int8_path)
-    log(f'int8 graph: {int8_path}')
+        report['metadata']))
+    log(f'int8 graph: {found["int8"]}')
     if 'openvino' in report:
-        found['int8_openvino'] = to_openvino(
-            int8_path, _suffixed(out, '.int8.xml'))
+        found['int8_openvino'] = to_openvino(found['int8'],
+                                             _suffixed(out, '.int8.xml'))
         log(f'int8 OpenVINO IR: {found["int8_openvino"]}')
     if not eval_clips:
         return found
@@ -216,13 +214,15 @@ def _quantize(cfg: Config, model: torch.nn.Module, report: dict,
     if not val:
         log('int8: no val or test list here, top-1 not measured')
         return found
-    runtimes = dict(fp32=open_runtime(out), int8=open_runtime(int8_path))
-    if 'int8_openvino' in found:
-        runtimes['int8_openvino'] = open_runtime(found['int8_openvino'])
-    top1 = {name: top1_accuracy(view_chunks(runtime, report['metadata']),
+    top1 = {name: top1_accuracy(view_chunks(open_runtime(path),
+                                            report['metadata']),
                                 model.data_preprocessor, val)
-            for name, runtime in runtimes.items()}
-    found['top1'] = dict(top1, clips=len(val), split=split)
+            for name, path in dict(fp32=out, **found).items()}  # the graphs
     log(f'top-1 on {len(val)} {split} clips: ' + ', '.join(
         f'{name} {acc:.2f}%' for name, acc in top1.items()))
+    # and the change of each int8 graph: change (onnxruntime) and
+    # change_openvino, int8 - fp32 in points
+    found['top1'] = dict(top1, clips=len(val), split=split, **{
+        name.replace('int8', 'change'): acc - top1['fp32']
+        for name, acc in top1.items() if name != 'fp32'})
     return found

@@ -88,7 +88,6 @@ def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
         str: ``out``.
     """
     module = ClipScores(recognizer.eval()).eval()
-    metadata = dict(metadata or {})
     dynamic_views = dynamic_size = True
     try:
         _trace(module, example, out, opset, {0: 'frames', 2: 'height',
@@ -102,9 +101,9 @@ def export_onnx(recognizer: nn.Module, example: torch.Tensor, out: str,
         # views axis is symbolic; with fixed shapes it exports
         _trace(module, example, out, opset, None)
         dynamic_views = dynamic_size = False
-    metadata['dynamic_views'] = str(dynamic_views).lower()
-    metadata['dynamic_size'] = str(dynamic_size).lower()
-    return write_onnx_metadata(out, metadata)
+    return write_onnx_metadata(out, dict(
+        metadata or {}, dynamic_views=str(dynamic_views).lower(),
+        dynamic_size=str(dynamic_size).lower()))
 
 
 def write_onnx_metadata(path: str, metadata: Dict[str, str]) -> str:
@@ -122,10 +121,9 @@ def _runs_at_another_size(module: nn.Module, example: torch.Tensor,
     module's scores on frames ``SIZE_PROBE_STEP`` pixels larger?"""
     from .parity import relative_difference
     from .runtimes import OnnxRuntimeModel
-    generator = torch.Generator().manual_seed(0)
     probe = torch.randn(example.shape[:2] + tuple(
         size + SIZE_PROBE_STEP for size in example.shape[2:]),
-                        generator=generator)
+                        generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         reference = module(probe).numpy()
     try:

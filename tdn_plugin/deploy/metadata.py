@@ -30,10 +30,17 @@ def file_sha256(path: str) -> str:
         return hashlib.file_digest(f, 'sha256').hexdigest()
 
 
+def _identity(config_path: str, model: torch.nn.Module) -> Dict[str, str]:
+    """What ties a graph to its config: name, classes, frames per view."""
+    return dict(config=config_name(config_path),
+                num_classes=str(model.cls_head.num_classes),
+                frames_per_view=str(frames_per_view(
+                    model, getattr(model, 'cfg', None))))
+
+
 def graph_metadata(config_path: str, model: torch.nn.Module,
                    frames_shape: Sequence[int],
-                   checkpoint: Optional[str] = None,
-                   **extra) -> Dict[str, str]:
+                   checkpoint: Optional[str] = None) -> Dict[str, str]:
     """The metadata of a graph exported from ``model``.
 
     Args:
@@ -42,20 +49,15 @@ def graph_metadata(config_path: str, model: torch.nn.Module,
         frames_shape (Sequence[int]): The traced input, (views *
             frames_per_view, 3, H, W).
         checkpoint (str, optional): The weights' file (its SHA-256 is kept).
-        **extra: More entries (e.g. ``quantization='int8 QDQ'``).
 
     Returns:
         dict[str, str]: Entries (values as strings, as ONNX stores them).
     """
     from tdn_plugin.version import __version__
-    frames = frames_per_view(model, getattr(model, 'cfg', None))
-    meta = dict(
-        config=config_name(config_path),
-        num_classes=model.cls_head.num_classes,
-        frames_per_view=frames,
-        input_height=frames_shape[-2],
-        input_width=frames_shape[-1],
-        exported_views=frames_shape[0] // frames,
+    meta = _identity(config_path, model)
+    meta.update(
+        input_height=frames_shape[-2], input_width=frames_shape[-1],
+        exported_views=frames_shape[0] // int(meta['frames_per_view']),
         average_clips=model.cls_head.average_clips,
         input_layout='frames (views * frames_per_view, 3, H, W), float32, '
         'after the data_preprocessor',
@@ -64,7 +66,6 @@ def graph_metadata(config_path: str, model: torch.nn.Module,
         tdn_plugin_version=__version__)
     if checkpoint is not None:
         meta['checkpoint_sha256'] = file_sha256(checkpoint)
-    meta.update(extra)
     return {key: str(value) for key, value in meta.items()}
 
 
@@ -82,13 +83,9 @@ def check_metadata(meta: Dict[str, str], config_path: str,
         raise DeployMismatchError(
             f'{source} was not exported by `tdn export` (no tdn_plugin '
             'metadata): export it from the config with `tdn export`')
-    expected = dict(
-        config=config_name(config_path),
-        num_classes=str(model.cls_head.num_classes),
-        frames_per_view=str(frames_per_view(model, getattr(model, 'cfg',
-                                                           None))))
     differ = [f'{key} {meta.get(key)!r} (config: {value!r})'
-              for key, value in expected.items() if meta.get(key) != value]
+              for key, value in _identity(config_path, model).items()
+              if meta.get(key) != value]
     if differ:
         raise DeployMismatchError(
             f'{source} was exported from another config: ' +

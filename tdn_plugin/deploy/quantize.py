@@ -20,20 +20,17 @@ class FramesReader:
 
 def quantize_int8(onnx_in: str, onnx_out: str,
                   calibration_frames: Iterable[np.ndarray],
-                  metadata: Optional[Dict[str, str]] = None,
-                  per_channel: bool = True) -> str:
+                  metadata: Optional[Dict[str, str]] = None) -> str:
     """Static int8 quantisation: QDQ format, unsigned 8-bit activations
     (min-max calibrated on ``calibration_frames``), signed 8-bit weights
     (per output channel).
 
     Args:
-        onnx_in (str): The float32 graph.
-        onnx_out (str): The int8 graph.
+        onnx_in, onnx_out (str): The float32 graph; the int8 graph.
         calibration_frames (Iterable[np.ndarray]): Preprocessed clips,
             (frames, 3, H, W) float32 each.
         metadata (dict, optional): Stored in the int8 graph
             (``quantization`` is added).
-        per_channel (bool): Per-channel weight scales. Defaults to True.
 
     Returns:
         str: ``onnx_out``.
@@ -56,7 +53,7 @@ def quantize_int8(onnx_in: str, onnx_out: str,
             quant_pre_process(onnx_in, prepared, skip_symbolic_shape=True)
             quantize_static(
                 prepared, onnx_out, FramesReader(frames, INPUT_NAME),
-                quant_format=QuantFormat.QDQ, per_channel=per_channel,
+                quant_format=QuantFormat.QDQ, per_channel=True,
                 activation_type=QuantType.QUInt8,
                 weight_type=QuantType.QInt8)
     return write_onnx_metadata(onnx_out, dict(

@@ -15,6 +15,7 @@ from tdn_plugin.utils.errors import (
     RuntimeBackendError,
     UsageError,
     one_line,
+    runtime_errors,
 )
 
 BACKENDS = ('onnxruntime', 'openvino')
@@ -145,13 +146,8 @@ def open_runtime(path: str, backend: Optional[str] = None,
     if backend == 'onnxruntime' and not path.endswith('.onnx'):
         raise UsageError(f'ONNX Runtime needs an .onnx file, got {path}')
     model = OnnxRuntimeModel if backend == 'onnxruntime' else OpenVinoModel
-    try:
+    with runtime_errors(f'cannot load {path} with {backend}'):  # corrupt
         return model(path, threads)
-    except ImportError:
-        raise
-    except Exception as e:  # the runtimes' own errors: a corrupt file
-        raise RuntimeBackendError(f'cannot load {path} with {backend}: '
-                                  f'{one_line(e)}') from e
 
 
 class ViewChunks:
@@ -189,14 +185,9 @@ class ViewChunks:
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         step = self.max_views * self.frames_per_view
-        parts, weights = [], []
-        for start in range(0, frames.shape[0], step):
-            chunk = frames[start:start + step]
-            parts.append(self._run(chunk))
-            weights.append(chunk.shape[0] // self.frames_per_view)
-        if len(parts) == 1:
-            return parts[0].astype(np.float32)
+        chunks = [frames[i:i + step] for i in range(0, len(frames), step)]
+        parts = [self._run(chunk) for chunk in chunks]
         if self.average_clips is None:
             return np.concatenate(parts).astype(np.float32)
-        return (sum(w * p for w, p in zip(weights, parts)) /
-                sum(weights)).astype(np.float32)
+        return np.average(parts, axis=0, weights=[len(c) for c in chunks]
+                          ).astype(np.float32)

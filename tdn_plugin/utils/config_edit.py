@@ -298,9 +298,6 @@ def test_once(cfg, predictions: str) -> None:
     dump_predictions(cfg, predictions)
 
 
-VIDEO_SUFFIXES = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
-
-
 def read_videos(cfg) -> None:
     """Make the rawframe datasets of a config (e.g. MMAction2's
     Something-Something configs) read videos instead: ``VideoDataset``,

@@ -68,25 +68,40 @@ def one_line(error: BaseException) -> str:
     return (told or lines or [type(error).__name__])[0]
 
 
-def describe(error: BaseException, limit: int = 200) -> str:
-    """``Type: message`` on one line (the whole message, whitespace
-    collapsed; an ``OSError`` without its file name), at most ``limit``
-    characters: how one failed item (a video, a model) is listed while
-    the work goes on.
+def describe(error: BaseException, limit: int = 200,
+             file_name: bool = False) -> str:
+    """``Type: message`` on one line, at most ``limit`` characters: how one
+    failed item (a video, a model) is listed while the work goes on. The
+    whole message, whitespace collapsed, except: an ``OSError`` without
+    its file name (unless ``file_name``); an error re-raised from a data
+    loader worker by the original's last line (the bad-video policy's,
+    which names the video); a registry's ``KeyError`` without quotes and
+    advice; missing compiled mmcv ops said plainly.
 
     Args:
         error (BaseException): The error.
         limit (int): Longest result. Defaults to 200.
+        file_name (bool): Keep an ``OSError``'s file name (where the
+            caller does not name the file). Defaults to False.
 
     Returns:
         str: The line.
     """
-    if isinstance(error, OSError) and error.strerror:
-        text = error.strerror
+    lines = [line.strip() for line in str(error).splitlines()
+             if line.strip()] or ['']
+    text = ' '.join(lines)
+    if 'DataLoader worker' in lines[0]:
+        text = lines[-1]
+    elif 'mmcv.ops' in lines[0] or 'mmcv._ext' in lines[0]:
+        text = ('needs compiled mmcv ops (mmcv.ops), and only mmcv-lite is '
+                'installed (install the full mmcv 2.1 to run it)')
     else:
-        text = ' '.join(str(error).split())
-    text = f'{type(error).__name__}: {text}' if text else \
-        type(error).__name__
+        if isinstance(error, OSError) and error.strerror and not file_name:
+            text = error.strerror
+        elif isinstance(error, KeyError):  # quoted, with the advice
+            text = text.strip('"\'').split('. Please ')[0]
+        text = f'{type(error).__name__}: {text}' if text else \
+            type(error).__name__
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
 

@@ -1,14 +1,25 @@
 """Video files and the text files that describe them: the one home of the
-plugin's mp4 writer, frame reader, MMAction2 video-list reader and
-class-name reader.
+plugin's video suffixes, mp4 writer, frame reader, MMAction2 video-list
+reader, class-name reader and class-family (``families.json``) reader.
 
 Videos are written as mp4v with OpenCV (decord, MMAction2's reader, reads
 them back frame for frame) and read with decord. Frames are (T, H, W, 3)
 uint8 RGB everywhere.
 """
 import contextlib
+import json
+import os
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Tuple, Union
+from typing import (
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 
@@ -16,10 +27,14 @@ from .errors import MissingFileError, UserError
 
 PathLike = Union[str, Path]
 DEFAULT_FPS = 12.0
+VIDEO_SUFFIXES = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
+                  '.mpg', '.mpeg', '.wmv')
+FAMILIES_FILE = 'families.json'
 
 
 class ListFileError(UserError, ValueError):
-    """A video list or class-name file that cannot be read as one."""
+    """A video list, class-name or families file that cannot be read as
+    one."""
 
 
 def even_size(height: int, width: int) -> Tuple[int, int]:
@@ -184,3 +199,64 @@ def read_class_names(path: PathLike,
         raise ListFileError(f'{path} names {len(names)} classes, the model '
                             f'has {num_classes}')
     return names
+
+
+def list_videos(inputs: Union[str, Sequence[str]]) -> List[str]:
+    """Video files of ``inputs`` (files and folders); a folder gives its
+    videos (:data:`VIDEO_SUFFIXES`), sorted; a missing file is kept, to be
+    reported."""
+    videos = []
+    for path in [inputs] if isinstance(inputs, str) else inputs:
+        if os.path.isdir(path):
+            videos += sorted(
+                os.path.join(path, name) for name in os.listdir(path)
+                if name.lower().endswith(VIDEO_SUFFIXES))
+        else:
+            videos.append(path)
+    return videos
+
+
+def is_video_list(path: Optional[PathLike]) -> bool:
+    """Whether a list's first entry is a video file (not a frame folder)."""
+    try:
+        entries = read_video_list(path) if path else []
+    except (OSError, ValueError):
+        return False
+    return bool(entries) and entries[0][0].lower().endswith(VIDEO_SUFFIXES)
+
+
+def load_families(path: PathLike,
+                  classes: Sequence[str]) -> Dict[str, List[int]]:
+    """Read a ``families.json`` ({family: [class name, ...]}) as family ->
+    class indices of ``classes``.
+
+    Raises:
+        ListFileError: Not such a file, or a class name not in ``classes``.
+    """
+    try:
+        raw = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise ListFileError(f'cannot read the families file {path}: {error}')
+    if not isinstance(raw, dict) or not all(
+            isinstance(v, list) for v in raw.values()):
+        raise ListFileError(f'{path}: expected {{"family": ["class", ...]}}')
+    index = {name: i for i, name in enumerate(classes)}
+    for family, names in raw.items():
+        unknown = [n for n in names if n not in index]
+        if unknown:
+            raise ListFileError(
+                f'{path}: family {family!r} names classes not in the class '
+                f'list: {", ".join(map(str, unknown))}')
+    return {family: [index[n] for n in names]
+            for family, names in raw.items()}
+
+
+def find_families(directories: Sequence[PathLike],
+                  classes: Sequence[str]) -> Optional[Dict[str, List[int]]]:
+    """The first ``families.json`` in ``directories``, read with
+    :func:`load_families`; None where there is none."""
+    for directory in directories:
+        path = Path(directory) / FAMILIES_FILE
+        if path.is_file():
+            return load_families(path, classes)
+    return None

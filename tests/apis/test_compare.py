@@ -17,13 +17,13 @@ from tdn_plugin.apis.compare import (
     PREDICTIONS_FILE,
     CompareError,
     CompareSettings,
-    failure_line,
     prepare_config,
     setup_registries,
 )
 from tdn_plugin.apis.report import read_predictions
 from tdn_plugin.cli.main import main
 from tdn_plugin.utils.config_edit import pretrained_sources
+from tdn_plugin.utils.errors import describe
 
 # README.md, "Compare recognizers": run as written, then with the smoke
 # options (appended: argparse keeps the last value) on tiny data
@@ -233,8 +233,8 @@ def test_a_data_loader_worker_error_is_told_by_its_last_line():
         'Traceback (most recent call last):\n  File "x.py", line 1\n'
         'tdn_plugin.datasets.skip_bad_videos.BadVideoError: cannot load '
         'videos/bad.mp4: DECORDError')
-    assert failure_line(error).endswith('cannot load videos/bad.mp4: '
-                                        'DECORDError')
+    assert describe(error).endswith('cannot load videos/bad.mp4: '
+                                    'DECORDError')
 
 
 def test_a_missing_config_is_one_line_and_the_request_fails(tmp_path,

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 
-from tdn_plugin.apis.data import DataError, load_families
 from tdn_plugin.apis.report import (
     ModelResult,
     ReportError,
@@ -15,6 +14,7 @@ from tdn_plugin.apis.report import (
     print_report,
     write_report,
 )
+from tdn_plugin.utils.video_io import ListFileError, load_families
 
 CLASSES = ['right', 'left', 'up', 'down']
 # 8 videos: labels and the predicted class (scores put 0.7 on it)
@@ -46,7 +46,7 @@ def test_accuracy_per_family_mean_class_and_confusion(tmp_path):
 
 def test_a_family_naming_an_unknown_class_is_one_clear_error(tmp_path):
     (tmp_path / 'families.json').write_text(json.dumps({'x': ['sideways']}))
-    with pytest.raises(DataError, match="family 'x' names classes not in "
+    with pytest.raises(ListFileError, match="family 'x' names classes not in "
                        'the class list: sideways'):
         load_families(tmp_path / 'families.json', CLASSES)
 

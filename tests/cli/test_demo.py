@@ -66,10 +66,11 @@ def test_demo_configs_share_data_and_budget(name):
 @pytest.mark.parametrize('name', CONFIGS)
 def test_demo_models_build_with_num_classes_override(name):
     """As `tdn train CONFIG --cfg-options model.cls_head.num_classes=7`."""
-    from tdn_plugin.cli.utils import build_model, load_config
+    from tdn_plugin.cli.utils import load_config
+    from tdn_plugin.utils.checks import load_recognizer
     cfg = load_config(str(demo_config_dir() / name),
                       {'model.cls_head.num_classes': 7})
-    model = build_model(cfg)
+    model = load_recognizer(cfg)
     # the layers that output class scores (TRN's relation MLPs end in them)
     outputs = [m.out_features for m in model.cls_head.modules()
                if isinstance(m, torch.nn.Linear)]

@@ -25,9 +25,10 @@ def test_flops_command(capsys):
 
 def test_flops_counts_tsn_frames_from_its_pipeline():
     """A plain ResNet (TSN) has no T: it comes from the test sampler."""
-    from tdn_plugin.cli.utils import build_model, load_config
+    from tdn_plugin.cli.utils import load_config
+    from tdn_plugin.utils.checks import load_recognizer
     from tdn_plugin.utils.views import frames_per_view
     cfg = load_config('configs/demo/tsn_toy-motion.py')
-    model = build_model(cfg)
+    model = load_recognizer(cfg)
     assert frames_per_view(model) == 1
     assert frames_per_view(model, cfg) == cfg.num_segments == 4

@@ -21,9 +21,10 @@ from release_reference import (
 )
 
 from tdn_plugin.cli.main import main
-from tdn_plugin.cli.utils import build_model, load_config
+from tdn_plugin.cli.utils import load_config
 from tdn_plugin.converters import ConversionError, convert_release_state_dict
 from tdn_plugin.converters import load_release_checkpoint as read_release_file
+from tdn_plugin.utils.checks import load_recognizer
 from tdn_plugin.utils.errors import UserError
 
 CONFIGS = {
@@ -82,7 +83,7 @@ def models(release, depth, segments, dropout=0.5, dtype=torch.float64):
     load_release_checkpoint(reference, release)
     cfg = load_config(CONFIGS[(depth, segments)])
     cfg.model.cls_head.dropout_ratio = dropout
-    return reference, build_model(cfg).to(dtype)
+    return reference, load_recognizer(cfg).to(dtype)
 
 
 def eval_outputs(tmp_path, depth, segments, dtype):

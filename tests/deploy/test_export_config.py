@@ -83,6 +83,9 @@ def test_export_check_openvino_int8_top1(toy_list, tmp_path):
     assert top1["clips"] == 4
     for name in ('fp32', 'int8', 'int8_openvino'):
         assert top1[name] in (0, 25, 50, 75, 100)
+    # the change of each int8 graph, in points
+    assert top1['change'] == top1['int8'] - top1['fp32']
+    assert top1['change_openvino'] == top1['int8_openvino'] - top1['fp32']
     assert any('2 clip(s) of the val list' in line for line in lines)
 
 

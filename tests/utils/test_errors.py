@@ -27,7 +27,6 @@ USER_ERRORS = [
     ('tdn_plugin.datasets.data_check', 'DataListError', FileNotFoundError),
     ('tdn_plugin.datasets.toy_motion', 'ToyMotionError', ValueError),
     ('tdn_plugin.apis.compare', 'CompareError', ValueError),
-    ('tdn_plugin.apis.data', 'DataError', ValueError),
     ('tdn_plugin.apis.demo', 'DemoError', ValueError),
     ('tdn_plugin.apis.inference', 'VideoError', ValueError),
     ('tdn_plugin.deploy.metadata', 'DeployMismatchError', ValueError),

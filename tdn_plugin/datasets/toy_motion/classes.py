@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from tdn_plugin.utils.errors import UserError
+from tdn_plugin.utils.video_io import FAMILIES_FILE
 
 
 class ToyMotionError(UserError, ValueError):
@@ -34,7 +35,6 @@ ALL_CLASSES: List[str] = [name for family in FAMILIES.values()
 # the classes of the default set (label = position), all in reversed pairs
 CLASSES: List[str] = [name for family in DEFAULT_FAMILIES
                       for name in FAMILIES[family]]
-FAMILIES_FILE = 'families.json'
 FPS = 12
 DEFAULT_VIDEOS_PER_CLASS = 60
 DEFAULT_VAL_PER_CLASS = 20
