@@ -14,6 +14,7 @@ from ..common import (
     TemporalModule,
     release_fusion_weights,
 )
+from ..common.memory_format import to_contiguous
 
 
 def torchvision_conv_bn_names(name: str) -> Tuple[str, str]:
@@ -237,7 +238,8 @@ class TemporalResNet(ResNet):
         """conv1 and max-pool. On CPU they run channels-last, as the S-TDM's
         stem does (oneDNN's max-pool is several times faster so; the same
         function), and the features come back NCHW unless the model itself
-        was made channels-last."""
+        was made channels-last (their gradient goes back channels-last:
+        :func:`.to_contiguous`)."""
         if frames.device.type != 'cpu':
             return self.maxpool(self.conv1(frames))
         x = self.maxpool(self.conv1(
@@ -246,7 +248,7 @@ class TemporalResNet(ResNet):
         if weight.is_contiguous(memory_format=torch.channels_last) and \
                 not weight.is_contiguous():
             return x
-        return x.contiguous()
+        return to_contiguous(x)
 
     def forward(
         self, x: torch.Tensor

@@ -6,6 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 
+from .memory_format import to_contiguous
+
 
 def release_fusion_weights(num_segments: int) -> Tuple[float, float]:
     """The release's fixed S-TDM fusion weights: (0.5, 0.5) at T = 8, else
@@ -98,11 +100,12 @@ class ShortTermTDM(nn.Module):
         diff = frames[:, 1:] - frames[:, :-1]  # (N*T, F-1, 3, H/2, W/2)
         diff = diff.flatten(1, 2)  # 3*(F-1) channels
         # the motion path runs channels-last (oneDNN's convs and max-pool
-        # are several times faster so on CPU); outputs come back as NCHW
+        # are several times faster so on CPU); outputs come back as NCHW,
+        # their gradients go back channels-last
         diff = diff.contiguous(memory_format=torch.channels_last)
         stem = F.max_pool2d(self.stem(diff), 3, stride=2, padding=1)
         res2 = self.res_layer(stem)
-        return stem.contiguous(), res2.contiguous()
+        return to_contiguous(stem), to_contiguous(res2)
 
     def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """``a * x + b * up(motion)``, nearest upsampling to x's size
@@ -153,7 +156,7 @@ class FusedShortTermTDM(nn.Module):
         diff = diff.contiguous(memory_format=torch.channels_last)
         stem = F.max_pool2d(self.stem(diff), 3, stride=2, padding=1)
         res2 = self.res_layer(stem)
-        return stem.contiguous(), res2.contiguous()
+        return to_contiguous(stem), to_contiguous(res2)
 
     def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """:meth:`ShortTermTDM.fuse`."""

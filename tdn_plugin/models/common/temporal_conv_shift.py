@@ -2,6 +2,7 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 
 from .temporal_block import TemporalModule
 
@@ -19,10 +20,11 @@ class TemporalConvShift(TemporalModule):
         y[t] = k0 * x[t - 1] + k1 * x[t] + k2 * x[t + 1]   (x = 0 outside)
 
     ``forward`` accumulates the three products into one output in place
-    (autograd records it; no zero-padded copy of x), for training and
-    inference alike. In an ONNX export it is one depthwise conv over T
-    between two transposes (:meth:`as_depthwise_conv`): the graph's form,
-    three passes over x without in-place updates.
+    (no zero-padded copy of x), for training and inference alike, with a
+    backward of its own (:class:`TemporalConv`). In an ONNX export it is
+    one depthwise conv over T between two transposes
+    (:meth:`as_depthwise_conv`): the graph's form, three passes over x
+    without in-place updates.
 
     Args:
         channels (int): Number of channels C.
@@ -51,15 +53,7 @@ class TemporalConvShift(TemporalModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if torch.onnx.is_in_onnx_export():
             return self.as_depthwise_conv(x)
-        nt, c, h, w = x.shape
-        x = x.view(-1, self.num_segments, c, h, w)  # (N, T, C, h, w)
-        k0, k1, k2 = self.weight.view(c, 3).t().reshape(3, 1, 1, c, 1, 1)
-        # the neighbours' products added in place into the centre's, over
-        # the segments that have them (zero padding needs no copy of x)
-        out = x * k1
-        out[:, 1:].addcmul_(x[:, :-1], k0)
-        out[:, :-1].addcmul_(x[:, 1:], k2)
-        return out.view(nt, c, h, w)
+        return TemporalConv.apply(x, self.weight, self.num_segments)
 
     def as_depthwise_conv(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`forward`'s function as a depthwise conv over T (kernel 3,
@@ -70,3 +64,61 @@ class TemporalConvShift(TemporalModule):
         out = F.conv2d(x, self.weight.view(c, 1, 3, 1), padding=(1, 0),
                        groups=c)  # (N, C, T, h*w)
         return out.transpose(1, 2).reshape(nt, c, h, w)
+
+
+class TemporalConv(torch.autograd.Function):
+    """:class:`TemporalConvShift`'s function with its gradients written out.
+
+    The forward adds the neighbours' products in place into the centre's;
+    the backward is the same correlation of the output gradient with the
+    kernel reversed in time, and each tap's gradient is one product summed
+    per channel. Autograd's record of the in-place form took about three
+    times as many passes over the maps (slice copies, zero-filled slice
+    gradients and broadcast reductions). Not twice differentiable.
+
+    Args (of ``apply``):
+        x (torch.Tensor): (N*T, C, h, w).
+        weight (torch.Tensor): (C, 1, 3), taps for t - 1, t, t + 1.
+        num_segments (int): Segments T per clip.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor,
+                num_segments: int) -> torch.Tensor:
+        ctx.save_for_backward(x, weight)
+        ctx.num_segments = num_segments
+        return _correlate(x, weight, num_segments)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple:
+        x, weight = ctx.saved_tensors
+        t = ctx.num_segments
+        grad = grad.contiguous()
+        grad_x = grad_weight = None
+        if ctx.needs_input_grad[0]:
+            # x[t - 1] feeds out[t] through k0: its gradient is k0 * g[t]
+            grad_x = _correlate(grad, weight.flip(-1), t)
+        if ctx.needs_input_grad[1]:
+            nt, c, h, w = x.shape
+            x, grad = x.view(-1, t, c, h * w), grad.view(-1, t, c, h * w)
+            taps = ((grad[:, 1:], x[:, :-1]), (grad, x),
+                    (grad[:, :-1], x[:, 1:]))
+            grad_weight = torch.stack([
+                torch.mul(g, v).sum(-1).sum((0, 1)) for g, v in taps
+            ], -1).view_as(weight)
+        return grad_x, grad_weight, None
+
+
+def _correlate(x: torch.Tensor, weight: torch.Tensor,
+               num_segments: int) -> torch.Tensor:
+    """``y[t] = k0 * x[t - 1] + k1 * x[t] + k2 * x[t + 1]`` (x = 0 outside
+    the clip) on (N*T, C, h, w) maps, the neighbours' products added in
+    place into the centre's over the segments that have them."""
+    nt, c, h, w = x.shape
+    x = x.view(-1, num_segments, c, h, w)  # (N, T, C, h, w)
+    k0, k1, k2 = weight.view(c, 3).t().reshape(3, 1, 1, c, 1, 1)
+    out = x * k1
+    out[:, 1:].addcmul_(x[:, :-1], k0)
+    out[:, :-1].addcmul_(x[:, 1:], k2)
+    return out.view(nt, c, h, w)

@@ -8,6 +8,7 @@ from tdn_plugin.models.common import (
     TemporalConvShift,
 )
 from tdn_plugin.models.common.short_term_tdm import fuse_motion
+from tdn_plugin.models.common.temporal_conv_shift import TemporalConv
 
 
 def conv1d_reference(x, weight, t):
@@ -57,6 +58,21 @@ def test_temporal_conv_gradients_are_conv1d_gradients():
     for got, want in zip(grads, ref):
         torch.testing.assert_close(got, want, rtol=0, atol=1e-13)
 
+
+
+@pytest.mark.parametrize('needs', [(True, True), (True, False),
+                                   (False, True)])
+def test_temporal_conv_backward_passes_gradcheck(needs):
+    """The written-out backward (``TemporalConv``) against finite
+    differences in float64, for whichever inputs need a gradient."""
+    t, c = 3, 4
+    m = TemporalConvShift(c, t).double()
+    torch.nn.init.normal_(m.weight)
+    x = torch.randn(2 * t, c, 2, 3, dtype=torch.float64)
+    x.requires_grad_(needs[0])
+    m.weight.requires_grad_(needs[1])
+    assert torch.autograd.gradcheck(
+        lambda x, w: TemporalConv.apply(x, w, t), (x, m.weight))
 
 def randomised(module):
     torch.manual_seed(0)
