@@ -251,6 +251,7 @@ def benchmark_models(names: Sequence[str],
     from tdn_plugin.utils.timing import (
         PAUSE_S,
         LoadMonitor,
+        isa_limits,
         time_side_by_side,
     )
     if variants is None:
@@ -284,6 +285,13 @@ def benchmark_models(names: Sequence[str],
         timed='backbone + head on one input per task made once; '
         'min/median/max over rounds, tasks in a shuffled order each round, '
         f'each after an untimed {PAUSE_S} s pause')
+    limits = isa_limits()
+    if limits and set(backends) - {'torch'}:
+        settings['runtime_isa'] = (
+            ', '.join(f'{k}={v}' for k, v in limits.items()) + ' set: '
+            'PyTorch follows ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA, '
+            'OpenVINO ONEDNN_MAX_CPU_ISA, ONNX Runtime none (it runs '
+            'with this CPU\'s own instruction set)')
     return dict(settings=settings,
                 rows=_rows(timed, batch, train_batch, frames),
                 load=load.json(), warning=load.warning())
@@ -421,6 +429,8 @@ def print_result(result: dict) -> None:
           f'{settings["batch"]}, train batch {settings["train_batch"]}, '
           f'threads: {settings["threads"]}, {settings["repeats"]} rounds\n'
           + LoadMonitor.text(result.get('load') or {}))
+    if settings.get('runtime_isa'):
+        print(settings['runtime_isa'])
     _print_table(result['rows'], ROW_COLUMNS)
     for r in result['rows']:
         rounds = [(kind, r.get(f'{kind}_vs_tsm_rounds')) for kind in (

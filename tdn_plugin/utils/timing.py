@@ -307,6 +307,19 @@ def inference_task(model: torch.nn.Module,
     return task
 
 
+# what limits the instruction set CPU kernels use (to emulate an AVX2
+# machine on an AVX-512 one): PyTorch reads the first two, OpenVINO's CPU
+# plugin oneDNN's, ONNX Runtime none of them
+ISA_LIMITS = ('ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA', 'DNNL_MAX_CPU_ISA')
+
+
+def isa_limits() -> Dict[str, str]:
+    """The instruction-set limits set in the environment
+    (:data:`ISA_LIMITS`), name -> value."""
+    return {name: os.environ[name] for name in ISA_LIMITS
+            if os.environ.get(name)}
+
+
 @functools.lru_cache(maxsize=None)
 def onednn_isa() -> Optional[str]:
     """The instruction set oneDNN dispatches its CPU kernels for (its

@@ -5,7 +5,10 @@ from tdn_plugin.apis.benchmark import benchmark_models
 
 
 @pytest.mark.slow
-def test_backends_side_by_side_with_ratios_to_eager_tsm(tmp_path):
+def test_backends_side_by_side_with_ratios_to_eager_tsm(tmp_path,
+                                                       monkeypatch):
+    # read by PyTorch at start only: here it just asks for the note below
+    monkeypatch.setenv('ATEN_CPU_CAPABILITY', 'avx2')
     result = benchmark_models(['tsm'], backends=('torch', 'onnxruntime'),
                               size=32, batch=2, repeats=1, warmup=0,
                               train=False, folder=str(tmp_path))
@@ -20,3 +23,6 @@ def test_backends_side_by_side_with_ratios_to_eager_tsm(tmp_path):
     assert (tmp_path / 'tsm.onnx').is_file()  # kept in the folder asked
     # how busy the machine was while timing is measured
     assert 'other_busy_cpus' in result['load']
+    # which runtime the limit holds for is said
+    assert result['settings']['runtime_isa'].startswith(
+        'ATEN_CPU_CAPABILITY=avx2 set: PyTorch follows')
