@@ -129,14 +129,20 @@ class LongTermTDM(TemporalModule):
 
 class FusedLongTermTDM(nn.Module):
     """:class:`LongTermTDM`'s function for inference, with fewer passes over
-    memory: every BN and the ``1/3`` are folded into the convs, the 1x1
-    convs are matrix products (the expand's bias carried by a channel of
-    ones), ``up`` adds through a broadcasting view, and the gate is written,
-    by ``sigmoid(a) - 1 = -sigmoid(-a)``, as
+    memory: every BN, the ``1/3`` and the pooling's ``1/4`` are folded into
+    the convs, the 1x1 convs are matrix products (the expand's bias carried
+    by a channel of ones), ``up`` adds through a broadcasting view, and the
+    gate is written, by ``sigmoid(a) - 1 = -sigmoid(-a)``, as
     ``x + x * (sigmoid(a_f) - sigmoid(-a_b)) / 2``, the backward direction
     through the negated expand weights, in place. (``tanh``, which would
     fold the halves too, runs several times slower than ``sigmoid`` on
     PyTorch's CPU kernels.)
+
+    The C/r-channel maps between the reduce and the expand are kept
+    channels-last: PyTorch's CPU kernels for few-channel 3x3 and depthwise
+    convs run several times faster on them than on NCHW maps, and the 2x2
+    pooling is a sum of four strided views. The expand reads them through a
+    transposed view, so the C-channel gate keeps ``x``'s layout.
 
     Args:
         num_segments (int): Segments T per clip.
@@ -153,6 +159,8 @@ class FusedLongTermTDM(nn.Module):
         super().__init__()
         self.num_segments = num_segments
         self.register_buffer('neighbour_weight', neighbour_weight)
+        weight, bias = pooled
+        pooled = weight / 4, bias  # it convolves the sums of 2x2 windows
         for name, (weight, bias) in (('reduce', reduce), ('pooled', pooled),
                                      ('full', full)):
             self.register_buffer(f'{name}_weight', weight)
@@ -164,27 +172,54 @@ class FusedLongTermTDM(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`LongTermTDM.forward`."""
         b = pointwise_conv(x, self.reduce_weight, self.reduce_bias)
+        b = b.contiguous(memory_format=torch.channels_last)
         n, mid, h, w = b.shape
-        # d + up(pooled) + full for one direction at a time, with a channel
-        # of ones that carries the expand's bias through its matmul
-        s = b.new_empty(n, mid + 1, h, w)
-        s[:, mid] = 1
+        # d + up(pooled) + full for one direction at a time, channels-last,
+        # with a channel of ones that carries the expand's bias through its
+        # matmul
+        s = b.new_empty(n, h * w, mid + 1)
+        s[..., mid] = 1
+        summed = s[..., :mid].view(n, h, w, mid).permute(0, 3, 1, 2)
         cb = F.conv2d(b, self.neighbour_weight, padding=1, groups=mid)
         gates = []
         for d, expand in zip(neighbour_differences(b, self.num_segments, cb),
                              self.expand_weight):
-            pooled = F.conv2d(_pool2(d), self.pooled_weight,
+            pooled = F.conv2d(pool2_sum(d), self.pooled_weight,
                               self.pooled_bias, padding=1)
-            summed = torch.add(
+            torch.add(
                 F.conv2d(d, self.full_weight, self.full_bias, padding=1), d,
-                out=s[:, :mid])
+                out=summed)
             add_upsampled_(summed, pooled)
-            gates.append(pointwise_conv(s, expand).sigmoid_())
+            gates.append(_expand(s, expand, x).sigmoid_())
         gate = gates[0].sub_(gates[1])  # sigmoid(a_f) - sigmoid(-a_b)
         # in place unless autocast left the gate in a narrower dtype than x
         inplace = gate.dtype == torch.result_type(x, gate)
         return torch.addcmul(x, x, gate, value=0.5,
                              out=gate if inplace else None)
+
+
+def _expand(s: torch.Tensor, weight: torch.Tensor,
+            x: torch.Tensor) -> torch.Tensor:
+    """The 1x1 conv of the channels-last ``s`` (N, h*w, K) by ``weight``
+    (C, K), an (N, C, h, w) map in ``x``'s layout (NCHW or
+    channels-last)."""
+    n, _, h, w = x.shape
+    if x.is_contiguous() or not x.is_contiguous(
+            memory_format=torch.channels_last):
+        return torch.matmul(weight, s.transpose(1, 2)).view(n, -1, h, w)
+    return torch.matmul(s, weight.t()).view(n, h, w, -1).permute(0, 3, 1, 2)
+
+
+def pool2_sum(d: torch.Tensor) -> torch.Tensor:
+    """Four times :func:`_pool2` (the sums of the 2x2 windows), as four
+    strided views of ``d``: in any memory layout, faster than
+    ``F.avg_pool2d`` on few-channel maps."""
+    h, w = d.shape[-2:]
+    if h < 2 or w < 2:
+        return _pool2(d) * 4
+    h, w = h // 2 * 2, w // 2 * 2  # floor
+    return ((d[..., 0:h:2, 0:w:2] + d[..., 1:h:2, 0:w:2]) +
+            (d[..., 0:h:2, 1:w:2] + d[..., 1:h:2, 1:w:2]))
 
 
 def _pool2(d: torch.Tensor) -> torch.Tensor:
@@ -200,7 +235,8 @@ def _pool2(d: torch.Tensor) -> torch.Tensor:
 
 def add_upsampled_(x: torch.Tensor, small: torch.Tensor) -> torch.Tensor:
     """``x += up(small)``, nearest upsampling to x's size, in place; an exact
-    x2 upsampling through a broadcasting view, never materialised."""
+    x2 upsampling through a broadcasting view (in any memory layout), never
+    materialised."""
     n, c, h, w = small.shape
     if x.shape[-2:] == (2 * h, 2 * w):
         x.view(n, c, h, 2, w, 2).add_(small.view(n, c, h, 1, w, 1))

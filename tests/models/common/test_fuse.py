@@ -28,15 +28,22 @@ def fused_and_plain(module, *inputs, method='forward'):
     return fused, out, plain
 
 
-@pytest.mark.parametrize('size', [7, 6, 1])
-def test_long_term_tdm(size, randomise):
-    """The BNs, the 1/3 and a 1/2 folded into the convs, the gate in
-    place: the same function."""
+@pytest.mark.parametrize('channels_last', [False, True])
+@pytest.mark.parametrize('size', [(7, 7), (6, 6), (1, 1), (5, 8)])
+def test_long_term_tdm(size, channels_last, randomise):
+    """The BNs, the 1/3, the pooling's 1/4 and a 1/2 folded into the
+    convs, channels-last few-channel maps, the gate in place: the same
+    function, on NCHW and channels-last inputs, odd sizes pooled with floor
+    rounding, 1-pixel sides pooled to themselves."""
     m = randomise(LongTermTDM(64, 4, reduction=8))
-    x = torch.randn(8, 64, size, size, dtype=torch.float64)
+    x = torch.randn(8, 64, *size, dtype=torch.float64)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
     fused, out, plain = fused_and_plain(m, x)
     assert isinstance(fused, FusedLongTermTDM)
     torch.testing.assert_close(out, plain, rtol=0, atol=1e-13)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    assert out.is_contiguous(memory_format=layout)  # x's layout kept
 
 
 def test_long_term_tdm_with_group_norm_stays_plain():
