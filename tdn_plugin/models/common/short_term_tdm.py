@@ -130,8 +130,10 @@ class FusedShortTermTDM(nn.Module):
     """:class:`ShortTermTDM`'s function for inference, built once from it:
     the pooled differences are one strided conv with a fixed kernel over
     each segment's frames (:func:`pooled_difference_kernel`), one pass over
-    the frames. The fusion (:func:`fuse_motion`), the stem and res2 are the
-    plain module's (:func:`.fuse.fuse_for_inference` folds their BNs).
+    the frames. The stem and res2 are the plain module's
+    (:func:`.fuse.fuse_for_inference` folds their BNs); their channels-last
+    features go to the fusion (:func:`fuse_motion`) as they are, which
+    blends them into the appearance features in place.
 
     Args:
         plain (ShortTermTDM): The module to take the weights from.
@@ -155,31 +157,35 @@ class FusedShortTermTDM(nn.Module):
                         stride=2)
         diff = diff.contiguous(memory_format=torch.channels_last)
         stem = F.max_pool2d(self.stem(diff), 3, stride=2, padding=1)
-        res2 = self.res_layer(stem)
-        return to_contiguous(stem), to_contiguous(res2)
+        return stem, self.res_layer(stem)  # channels-last, read by fuse
 
     def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
-        """:meth:`ShortTermTDM.fuse`."""
-        return fuse_motion(x, motion, self.fusion_weights)
+        """:meth:`ShortTermTDM.fuse`, into ``x`` in place."""
+        return fuse_motion(x, motion, self.fusion_weights, inplace=True)
 
 
-def fuse_motion(x: torch.Tensor, motion: torch.Tensor,
-                weights: Sequence[float]) -> torch.Tensor:
+def fuse_motion(x: torch.Tensor,
+                motion: torch.Tensor,
+                weights: Sequence[float],
+                inplace: bool = False) -> torch.Tensor:
     """``a * x + b * up(motion)``, ``up`` the nearest upsampling to x's
     size.
 
     With ``a + b = 1`` and an exact x2 upsampling (the release's maps), it
     is ``lerp(up(motion), x, a)`` in one pass over x, ``up`` repeated along
-    W and broadcast along H, never materialised at x's size (a whole row in
-    the inner loop vectorises; a broadcast along W would leave an inner
-    loop of 2); autograd records it as it does the formula. An ONNX export
-    takes the formula (the graph's form): a graph must not depend on the
-    map size it was traced at.
+    W (one copy of ``motion``, in any memory layout, to NCHW) and broadcast
+    along H, never materialised at x's size (a whole row in the inner loop
+    vectorises; a broadcast along W would leave an inner loop of 2);
+    autograd records it as it does the formula. An ONNX export takes the
+    formula (the graph's form): a graph must not depend on the map size it
+    was traced at.
 
     Args:
         x (torch.Tensor): (N, C, H, W) appearance features.
         motion (torch.Tensor): (N, C, h, w) motion features.
         weights (Sequence[float]): ``(a, b)``.
+        inplace (bool): Write the result into ``x`` where the one-pass form
+            applies (inference only). Defaults to False.
 
     Returns:
         torch.Tensor: The fused (N, C, H, W) features.
@@ -187,10 +193,10 @@ def fuse_motion(x: torch.Tensor, motion: torch.Tensor,
     a, b = weights
     n, c, h, w = motion.shape
     if a + b == 1 and x.shape[-2:] == (2 * h, 2 * w) and \
-            x.is_contiguous() and motion.is_contiguous() and \
-            not torch.onnx.is_in_onnx_export():
+            x.is_contiguous() and not torch.onnx.is_in_onnx_export():
         up = motion[..., None].expand(n, c, h, w, 2)
-        out = torch.lerp(up.reshape(n, c, h, 1, 2 * w),
-                         x.view(n, c, h, 2, 2 * w), a)
-        return out.view_as(x)
+        x = x.view(n, c, h, 2, 2 * w)
+        out = torch.lerp(up.reshape(n, c, h, 1, 2 * w), x, a,
+                         out=x if inplace else None)
+        return out.view(n, c, 2 * h, 2 * w)
     return a * x + b * F.interpolate(motion, size=x.shape[-2:])

@@ -74,12 +74,17 @@ def test_temporal_conv_shift_export_form(randomise, monkeypatch):
 
 @pytest.mark.parametrize('weights', [(0.5, 0.5), (0.75, 0.25), (0.6, 0.6)])
 @pytest.mark.parametrize('size', [16, 15])
-def test_short_term_tdm_fusion(weights, size):
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_short_term_tdm_fusion(weights, size, channels_last):
+    """The fused module blends (channels-last) motion features into x in
+    place: the same function."""
     res = make_res_layer(BasicBlock, 64, 64, 1)
     m = ShortTermTDM(res, fusion_weights=weights)
     x = torch.randn(3, 64, size, size, dtype=torch.float64)
     motion = torch.randn(3, 64, (size + 1) // 2, (size + 1) // 2,
                          dtype=torch.float64)
+    if channels_last:
+        motion = motion.contiguous(memory_format=torch.channels_last)
     fused, out, plain = fused_and_plain(m, x, motion, method='fuse')
     assert isinstance(fused, FusedShortTermTDM)
     torch.testing.assert_close(out, plain, rtol=0, atol=1e-14)
