@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 
 from .fuse import fold_conv_bn, pointwise_conv
+from .pointwise_conv_bn import pointwise_conv_bn
 from .temporal_block import TemporalModule
 
 
@@ -38,7 +39,9 @@ class LongTermTDM(TemporalModule):
     pool, is pooled to itself. ``up`` is nearest upsampling back to d's size.
 
     The gate is computed as ``x * (1 + sigmoid(a_f) + sigmoid(a_b)) / 2``,
-    the same function in half the element-wise passes.
+    the same function in half the element-wise passes; in training on CPU
+    the expand conv and its BN run as one function
+    (:func:`.pointwise_conv_bn`), the same function in fewer passes.
 
     Its inference form (:meth:`fused_for_inference`) is
     :class:`FusedLongTermTDM`.
@@ -94,7 +97,7 @@ class LongTermTDM(TemporalModule):
         pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
         full = self.full_bn(self.full_conv(d))
         s = (d + pooled + full) / 3
-        return self.expand_bn(self.expand(s))
+        return pointwise_conv_bn(s, self.expand, self.expand_bn)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         d_f, d_b = self.differences(x)
