@@ -14,7 +14,7 @@ from ..common import (
     TemporalModule,
     release_fusion_weights,
 )
-from ..common.memory_format import to_contiguous
+from ..common.memory_format import is_channels_last, to_contiguous
 
 
 def torchvision_conv_bn_names(name: str) -> Tuple[str, str]:
@@ -244,9 +244,7 @@ class TemporalResNet(ResNet):
             return self.maxpool(self.conv1(frames))
         x = self.maxpool(self.conv1(
             frames.contiguous(memory_format=torch.channels_last)))
-        weight = self.conv1.conv.weight
-        if weight.is_contiguous(memory_format=torch.channels_last) and \
-                not weight.is_contiguous():
+        if is_channels_last(self.conv1.conv.weight):
             return x
         return to_contiguous(x)
 

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 
 from .fuse import fold_conv_bn, pointwise_conv
+from .memory_format import is_channels_last
 from .pointwise_conv_bn import pointwise_conv_bn
 from .temporal_block import TemporalModule
 
@@ -207,10 +208,10 @@ def _expand(s: torch.Tensor, weight: torch.Tensor,
     (C, K), an (N, C, h, w) map in ``x``'s layout (NCHW or
     channels-last)."""
     n, _, h, w = x.shape
-    if x.is_contiguous() or not x.is_contiguous(
-            memory_format=torch.channels_last):
-        return torch.matmul(weight, s.transpose(1, 2)).view(n, -1, h, w)
-    return torch.matmul(s, weight.t()).view(n, h, w, -1).permute(0, 3, 1, 2)
+    if is_channels_last(x):
+        return torch.matmul(s, weight.t()).view(n, h, w,
+                                                -1).permute(0, 3, 1, 2)
+    return torch.matmul(weight, s.transpose(1, 2)).view(n, -1, h, w)
 
 
 def pool2_sum(d: torch.Tensor) -> torch.Tensor:

@@ -2,6 +2,13 @@
 import torch
 
 
+def is_channels_last(x: torch.Tensor) -> bool:
+    """Whether ``x`` is laid out channels-last and not also NCHW (a 4-D
+    tensor with 1x1 maps or one channel is both)."""
+    return x.is_contiguous(
+        memory_format=torch.channels_last) and not x.is_contiguous()
+
+
 class ToContiguous(torch.autograd.Function):
     """``x.contiguous()`` whose gradient goes back in x's memory format.
 
@@ -15,8 +22,7 @@ class ToContiguous(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        ctx.channels_last = x.is_contiguous(
-            memory_format=torch.channels_last) and not x.is_contiguous()
+        ctx.channels_last = is_channels_last(x)
         return x.contiguous()
 
     @staticmethod

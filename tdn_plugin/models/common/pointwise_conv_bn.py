@@ -26,7 +26,8 @@ def pointwise_conv_bn(x: torch.Tensor, conv: nn.Conv2d,
     """
     if not (type(bn) is nn.BatchNorm2d and bn.training and bn.affine
             and conv.bias is None and conv.kernel_size == (1, 1)
-            and conv.stride == (1, 1) and conv.groups == 1
+            and conv.stride == (1, 1) and conv.padding == (0, 0)
+            and conv.groups == 1
             and x.device.type == 'cpu' and x.numel() > x.shape[1]
             and not torch.is_autocast_enabled('cpu')
             and not torch.onnx.is_in_onnx_export()):

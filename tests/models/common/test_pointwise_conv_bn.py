@@ -66,7 +66,7 @@ def test_gradcheck():
 
 
 @pytest.mark.parametrize('case', ['eval', 'no_affine', 'group_norm',
-                                  'one_value', 'bias'])
+                                  'one_value', 'bias', 'padding'])
 def test_other_cases_run_the_modules(case, monkeypatch):
     """Where the function would not be the same (or not apply), the
     modules run as they are."""
@@ -80,8 +80,10 @@ def test_other_cases_run_the_modules(case, monkeypatch):
         bn = nn.GroupNorm(4, 20).double()
     elif case == 'one_value':
         x = x[:1, :, :1, :1]
-    else:
+    elif case == 'bias':
         conv = nn.Conv2d(6, 20, 1).double()
+    else:
+        conv = nn.Conv2d(6, 20, 1, padding=1, bias=False).double()
 
     def refuse(*args):
         raise AssertionError('PointwiseConvBN used')
