@@ -31,9 +31,8 @@ class LongTermTDM(TemporalModule):
 
     The gate is per channel and per pixel. Both directions share weights and
     go through them one after the other, so in training each BN normalises
-    each direction's batch separately, as released. (Batching the two
-    directions would be exact in eval mode, but PyTorch's CPU kernels for
-    these few-channel convs are slower at the doubled batch.)
+    each direction's batch separately, as released. (The inference form,
+    whose BNs use running statistics, batches the two directions.)
 
     ``pool2`` is a 2x2 average pooling with floor rounding, as released; a
     1-pixel map (inputs of 32 px reach it in res5), which the release cannot
@@ -146,7 +145,10 @@ class FusedLongTermTDM(nn.Module):
     channels-last: PyTorch's CPU kernels for few-channel 3x3 and depthwise
     convs run several times faster on them than on NCHW maps, and the 2x2
     pooling is a sum of four strided views. The expand reads them through a
-    transposed view, so the C-channel gate keeps ``x``'s layout.
+    transposed view, so the C-channel gate keeps ``x``'s layout. The two
+    directions go through the few-channel convs, the expand and the sigmoid
+    as one batch (:func:`stacked_differences`): half the kernel calls, each
+    with a fixed cost that dominates at these sizes.
 
     Args:
         num_segments (int): Segments T per clip.
@@ -178,23 +180,20 @@ class FusedLongTermTDM(nn.Module):
         b = pointwise_conv(x, self.reduce_weight, self.reduce_bias)
         b = b.contiguous(memory_format=torch.channels_last)
         n, mid, h, w = b.shape
-        # d + up(pooled) + full for one direction at a time, channels-last,
-        # with a channel of ones that carries the expand's bias through its
-        # matmul
-        s = b.new_empty(n, h * w, mid + 1)
-        s[..., mid] = 1
-        summed = s[..., :mid].view(n, h, w, mid).permute(0, 3, 1, 2)
         cb = F.conv2d(b, self.neighbour_weight, padding=1, groups=mid)
-        gates = []
-        for d, expand in zip(neighbour_differences(b, self.num_segments, cb),
-                             self.expand_weight):
-            pooled = F.conv2d(pool2_sum(d), self.pooled_weight,
-                              self.pooled_bias, padding=1)
-            torch.add(
-                F.conv2d(d, self.full_weight, self.full_bias, padding=1), d,
-                out=summed)
-            add_upsampled_(summed, pooled)
-            gates.append(_expand(s, expand, x).sigmoid_())
+        d = stacked_differences(b, self.num_segments, cb)  # (2n, mid, h, w)
+        # d + up(pooled) + full, channels-last, with a channel of ones that
+        # carries the expand's bias through its matmul
+        s = b.new_empty(2 * n, h * w, mid + 1)
+        s[..., mid] = 1
+        summed = s[..., :mid].view(2 * n, h, w, mid).permute(0, 3, 1, 2)
+        pooled = F.conv2d(pool2_sum(d), self.pooled_weight, self.pooled_bias,
+                          padding=1)
+        torch.add(F.conv2d(d, self.full_weight, self.full_bias, padding=1),
+                  d, out=summed)
+        add_upsampled_(summed, pooled)
+        gates = _expand(s.view(2, n, h * w, mid + 1), self.expand_weight,
+                        x).sigmoid_()
         gate = gates[0].sub_(gates[1])  # sigmoid(a_f) - sigmoid(-a_b)
         # in place unless autocast left the gate in a narrower dtype than x
         inplace = gate.dtype == torch.result_type(x, gate)
@@ -204,14 +203,15 @@ class FusedLongTermTDM(nn.Module):
 
 def _expand(s: torch.Tensor, weight: torch.Tensor,
             x: torch.Tensor) -> torch.Tensor:
-    """The 1x1 conv of the channels-last ``s`` (N, h*w, K) by ``weight``
-    (C, K), an (N, C, h, w) map in ``x``'s layout (NCHW or
-    channels-last)."""
-    n, _, h, w = x.shape
+    """The 1x1 convs of the channels-last ``s`` (D, N, h*w, K) by ``weight``
+    (D, C, K), one per direction: (D, N, C, h, w) maps, each (N, C, h, w)
+    in ``x``'s layout (NCHW or channels-last)."""
+    n, c, h, w = x.shape
     if is_channels_last(x):
-        return torch.matmul(s, weight.t()).view(n, h, w,
-                                                -1).permute(0, 3, 1, 2)
-    return torch.matmul(weight, s.transpose(1, 2)).view(n, -1, h, w)
+        return torch.matmul(s, weight.transpose(1, 2)[:, None]).view(
+            -1, n, h, w, c).permute(0, 1, 4, 2, 3)
+    return torch.matmul(weight[:, None], s.transpose(2, 3)).view(
+        -1, n, c, h, w)
 
 
 def pool2_sum(d: torch.Tensor) -> torch.Tensor:
@@ -263,3 +263,21 @@ def neighbour_differences(
     d_f = (cb.roll(-1, 0) - b) * (t < num_segments - 1).to(b.dtype)
     d_b = (cb.roll(1, 0) - b) * (t > 0).to(b.dtype)
     return d_f, d_b
+
+
+def stacked_differences(b: torch.Tensor, num_segments: int,
+                        cb: torch.Tensor) -> torch.Tensor:
+    """:func:`neighbour_differences` ``d_f`` and ``d_b`` stacked on the
+    batch axis, a (2*N*T, C', h, w) channels-last map written once: the two
+    directions then go through the few-channel convs as one batch (for the
+    inference form; not an exported graph's op)."""
+    n, c, h, w = b.shape
+    d = b.new_empty(2 * n, h, w, c).permute(0, 3, 1, 2)
+    d_f, d_b = d.unflatten(0, (2, -1, num_segments))  # (N, T, C', h, w)
+    b = b.unflatten(0, (-1, num_segments))
+    cb = cb.unflatten(0, (-1, num_segments))
+    torch.sub(cb[:, 1:], b[:, :-1], out=d_f[:, :-1])
+    torch.sub(cb[:, :-1], b[:, 1:], out=d_b[:, 1:])
+    d_f[:, -1] = 0
+    d_b[:, 0] = 0
+    return d

@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 
+from .long_term_tdm import pool2_sum
 from .memory_format import to_contiguous
 
 
@@ -116,52 +117,84 @@ class ShortTermTDM(nn.Module):
         """This module's inference form (:mod:`.fuse`).
 
         Args:
-            capability (str): The CPU capability (unused: the same form
-                is the fastest with AVX2 and with AVX-512).
+            capability (str): The CPU capability: the pooled differences
+                are one strided conv with AVX-512 and strided sums with
+                anything else (measured: AVX-512 6.5 against 7.8 ms,
+                AVX2 14.2 against 8.4 ms for T = 8, F = 5 at 224 px on 2
+                threads; docs/benchmarks.md).
 
         Returns:
             nn.Module: A :class:`FusedShortTermTDM` sharing the stem and
             res2.
         """
-        return FusedShortTermTDM(self)
+        return FusedShortTermTDM(self, strided_conv=capability == 'AVX512')
 
 
 class FusedShortTermTDM(nn.Module):
     """:class:`ShortTermTDM`'s function for inference, built once from it:
-    the pooled differences are one strided conv with a fixed kernel over
-    each segment's frames (:func:`pooled_difference_kernel`), one pass over
-    the frames. The stem and res2 are the plain module's
-    (:func:`.fuse.fuse_for_inference` folds their BNs); their channels-last
-    features go to the fusion (:func:`fuse_motion`) as they are, which
-    blends them into the appearance features in place.
+    the pooled differences are computed in one pass over the frames, as
+    one strided conv with a fixed kernel over each segment's frames
+    (:func:`pooled_difference_kernel`) or as the differences of the frames'
+    2x2 sums (:func:`pooled_differences`), whichever is faster on the CPU
+    (:meth:`ShortTermTDM.fused_for_inference`). The stem and res2 are the
+    plain module's (:func:`.fuse.fuse_for_inference` folds their BNs);
+    their channels-last features go to the fusion (:func:`fuse_motion`) as
+    they are, which blends them into the appearance features in place.
 
     Args:
         plain (ShortTermTDM): The module to take the weights from.
+        strided_conv (bool): Pool the differences with the strided conv
+            (else with strided sums). Defaults to True.
     """
 
-    def __init__(self, plain: ShortTermTDM) -> None:
+    def __init__(self, plain: ShortTermTDM,
+                 strided_conv: bool = True) -> None:
         super().__init__()
         self.frames_per_segment = plain.frames_per_segment
         self.fusion_weights = plain.fusion_weights
         self.stem = plain.stem
         self.res_layer = plain.res_layer
-        weight = plain.stem.conv.weight
-        self.register_buffer(
-            'difference_kernel',
-            pooled_difference_kernel(plain.frames_per_segment).to(
-                weight.device, weight.dtype))
+        kernel = None
+        if strided_conv:
+            weight = plain.stem.conv.weight
+            kernel = pooled_difference_kernel(plain.frames_per_segment).to(
+                weight.device, weight.dtype)
+        self.register_buffer('difference_kernel', kernel)
 
     def forward(self, segments: torch.Tensor) -> tuple:
         """:meth:`ShortTermTDM.forward`."""
-        diff = F.conv2d(segments.flatten(1, 2), self.difference_kernel,
-                        stride=2)
-        diff = diff.contiguous(memory_format=torch.channels_last)
+        if self.difference_kernel is None:
+            diff = pooled_differences(segments)
+        else:
+            diff = F.conv2d(segments.flatten(1, 2), self.difference_kernel,
+                            stride=2)
+            diff = diff.contiguous(memory_format=torch.channels_last)
         stem = F.max_pool2d(self.stem(diff), 3, stride=2, padding=1)
         return stem, self.res_layer(stem)  # channels-last, read by fuse
 
     def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """:meth:`ShortTermTDM.fuse`, into ``x`` in place."""
         return fuse_motion(x, motion, self.fusion_weights, inplace=True)
+
+
+def pooled_differences(segments: torch.Tensor) -> torch.Tensor:
+    """The 2x2 average pooling (floor) of the differences of each segment's
+    consecutive frames, ``pool(f[k+1]) - pool(f[k])``: the frames' 2x2 sums
+    as four strided views (:func:`.pool2_sum`), their differences written
+    channels-last, then the 1/4.
+
+    Args:
+        segments (torch.Tensor): (N*T, F, 3, H, W) frames.
+
+    Returns:
+        torch.Tensor: (N*T, 3*(F-1), H/2, W/2) differences, channels-last.
+    """
+    channels = segments.shape[2]
+    sums = pool2_sum(segments.flatten(1, 2))
+    n, c, h, w = sums.shape
+    diff = sums.new_empty(n, h, w, c - channels).permute(0, 3, 1, 2)
+    torch.sub(sums[:, channels:], sums[:, :-channels], out=diff)
+    return diff.mul_(0.25)
 
 
 def fuse_motion(x: torch.Tensor,

@@ -18,10 +18,12 @@ from tdn_plugin.models.common import (
 from tdn_plugin.models.common.fuse import fold_conv_module, pointwise_conv
 
 
-def fused_and_plain(module, *inputs, method='forward'):
-    """(fused, plain) outputs of ``module`` (float64, eval, no autograd)."""
+def fused_and_plain(module, *inputs, method='forward', capability=None):
+    """(fused, plain) outputs of ``module`` (float64, eval, no autograd),
+    fused for ``capability`` (default: this CPU's)."""
     module = module.double().eval()
-    fused = fuse_for_inference(nn.Sequential(module))[0]
+    fused = fuse_for_inference(nn.Sequential(module),
+                               capability=capability)[0]
     with torch.inference_mode():
         plain = getattr(module, method)(*[x.clone() for x in inputs])
         out = getattr(fused, method)(*[x.clone() for x in inputs])
@@ -94,16 +96,20 @@ def test_short_term_tdm_fusion(weights, size, channels_last):
     torch.testing.assert_close(plain, weights[0] * x + weights[1] * up)
 
 
+@pytest.mark.parametrize('capability', ['AVX512', 'AVX2', 'DEFAULT'])
 @pytest.mark.parametrize('size', [32, 33])
 @pytest.mark.parametrize('frames', [5, 2])
-def test_short_term_tdm_pooled_differences(size, frames, randomise):
-    """The strided conv is the pooling of the differences of consecutive
-    frames (odd sizes floor, as the pooling does); the stem's BN folded."""
+def test_short_term_tdm_pooled_differences(size, frames, capability,
+                                           randomise):
+    """The strided conv (AVX-512) and the strided sums (other CPUs) are the
+    pooling of the differences of consecutive frames (odd sizes floor, as
+    the pooling does); the stem's BN folded."""
     res = make_res_layer(BasicBlock, 16, 16, 1)
     m = randomise(ShortTermTDM(res, frames_per_segment=frames,
                                stem_channels=16))
     segments = torch.randn(4, frames, 3, size, size, dtype=torch.float64)
-    fused, out, plain = fused_and_plain(m, segments)
+    fused, out, plain = fused_and_plain(m, segments, capability=capability)
+    assert (fused.difference_kernel is not None) == (capability == 'AVX512')
     assert isinstance(fused.stem.bn, nn.Identity)
     for f, p in zip(out, plain):
         torch.testing.assert_close(f, p, rtol=0, atol=1e-13)
