@@ -9,6 +9,7 @@ from mmcv.cnn import build_norm_layer
 from .fuse import fold_conv_bn, pointwise_conv
 from .memory_format import is_channels_last
 from .pointwise_conv_bn import pointwise_conv_bn
+from .pool2 import pool2, pool2_sum
 from .temporal_block import TemporalModule
 
 
@@ -93,7 +94,7 @@ class LongTermTDM(TemporalModule):
     def excite(self, d: torch.Tensor) -> torch.Tensor:
         """``a(d)``: multi-scale excitation of difference maps, back to C
         channels."""
-        pooled = self.pooled_bn(self.pooled_conv(_pool2(d)))
+        pooled = self.pooled_bn(self.pooled_conv(pool2(d)))
         pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
         full = self.full_bn(self.full_conv(d))
         s = (d + pooled + full) / 3
@@ -212,29 +213,6 @@ def _expand(s: torch.Tensor, weight: torch.Tensor,
             -1, n, h, w, c).permute(0, 1, 4, 2, 3)
     return torch.matmul(weight[:, None], s.transpose(2, 3)).view(
         -1, n, c, h, w)
-
-
-def pool2_sum(d: torch.Tensor) -> torch.Tensor:
-    """Four times :func:`_pool2` (the sums of the 2x2 windows), as four
-    strided views of ``d``: in any memory layout, faster than
-    ``F.avg_pool2d`` on few-channel maps."""
-    h, w = d.shape[-2:]
-    if h < 2 or w < 2:
-        return _pool2(d) * 4
-    h, w = h // 2 * 2, w // 2 * 2  # floor
-    return ((d[..., 0:h:2, 0:w:2] + d[..., 1:h:2, 0:w:2]) +
-            (d[..., 0:h:2, 1:w:2] + d[..., 1:h:2, 1:w:2]))
-
-
-def _pool2(d: torch.Tensor) -> torch.Tensor:
-    """The release's 2x2 average pooling, floor rounding; a 1-pixel side,
-    which the release cannot pool, is pooled to itself: replicated to 2
-    pixels first (an exported pooling window larger than its map is not a
-    valid graph for OpenVINO)."""
-    pad = [0, int(d.shape[-1] < 2), 0, int(d.shape[-2] < 2)]  # traceable
-    if any(pad):
-        d = F.pad(d, pad, mode='replicate')
-    return F.avg_pool2d(d, 2)
 
 
 def add_upsampled_(x: torch.Tensor, small: torch.Tensor) -> torch.Tensor:

@@ -6,8 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 
-from .long_term_tdm import pool2_sum
 from .memory_format import to_contiguous
+from .pool2 import pool2_sum
 
 
 def release_fusion_weights(num_segments: int) -> Tuple[float, float]:
@@ -121,7 +121,7 @@ class ShortTermTDM(nn.Module):
                 are one strided conv with AVX-512 and strided sums with
                 anything else (measured: AVX-512 6.5 against 7.8 ms,
                 AVX2 14.2 against 8.4 ms for T = 8, F = 5 at 224 px on 2
-                threads; docs/benchmarks.md).
+                threads; CHANGELOG).
 
         Returns:
             nn.Module: A :class:`FusedShortTermTDM` sharing the stem and
