@@ -6,9 +6,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 
+from .bidirectional_gate import bidirectional_gate
 from .fuse import fold_conv_bn, pointwise_conv
 from .memory_format import is_channels_last
-from .pointwise_conv_bn import pointwise_conv_bn
 from .pool2 import pool2, pool2_sum
 from .temporal_block import TemporalModule
 
@@ -39,10 +39,10 @@ class LongTermTDM(TemporalModule):
     1-pixel map (inputs of 32 px reach it in res5), which the release cannot
     pool, is pooled to itself. ``up`` is nearest upsampling back to d's size.
 
-    The gate is computed as ``x * (1 + sigmoid(a_f) + sigmoid(a_b)) / 2``,
-    the same function in half the element-wise passes; in training on CPU
-    the expand conv and its BN run as one function
-    (:func:`.pointwise_conv_bn`), the same function in fewer passes.
+    The gate is computed as ``x * (1 + sigmoid(a_f) + sigmoid(a_b)) / 2``
+    (:func:`.bidirectional_gate`), the same function in half the
+    element-wise passes; in training on CPU the expand conv, its BN, the
+    sigmoids and the gate run as one function, in fewer passes still.
 
     Its inference form (:meth:`fused_for_inference`) is
     :class:`FusedLongTermTDM`.
@@ -90,24 +90,19 @@ class LongTermTDM(TemporalModule):
         return neighbour_differences(b, self.num_segments,
                                      self.neighbour_conv(b))
 
-
-    def excite(self, d: torch.Tensor) -> torch.Tensor:
-        """``a(d)``: multi-scale excitation of difference maps, back to C
-        channels."""
+    def multiscale(self, d: torch.Tensor) -> torch.Tensor:
+        """``(d + s(d)) / 3``: a difference map with its multi-scale
+        excitation, still at C/r channels."""
         pooled = self.pooled_bn(self.pooled_conv(pool2(d)))
         pooled = F.interpolate(pooled, size=d.shape[-2:])  # nearest
         full = self.full_bn(self.full_conv(d))
-        s = (d + pooled + full) / 3
-        return pointwise_conv_bn(s, self.expand, self.expand_bn)
+        return (d + pooled + full) / 3
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         d_f, d_b = self.differences(x)
-        a_f, a_b = self.excite(d_f), self.excite(d_b)
-        # x + x * y, y = (sigmoid(a_f) - 1/2) / 2 + (sigmoid(a_b) - 1/2) / 2,
-        # is x * (1 + sigmoid(a_f) + sigmoid(a_b)) / 2: four passes over the
-        # C-channel maps instead of eight (and as many ops in an exported
-        # graph)
-        return (torch.sigmoid(a_f) + torch.sigmoid(a_b) + 1) * x * 0.5
+        return bidirectional_gate(x, self.multiscale(d_f),
+                                  self.multiscale(d_b), self.expand,
+                                  self.expand_bn)
 
     def fused_for_inference(self, capability: str) -> nn.Module:
         """This module's inference form (:mod:`.fuse`): a

@@ -94,19 +94,28 @@ class ShortTermTDM(nn.Module):
             tuple[torch.Tensor]: The stem's (N*T, 64, H/8, W/8) and res2's
             (N*T, 256, H/8, W/8) motion features.
         """
-        # pool(f[k+1] - f[k]) == pool(f[k+1]) - pool(f[k]): pool first,
-        # then take the differences at a quarter of the pixels
+        # the motion path runs channels-last from the differences on
+        # (oneDNN's convs and max-pool are several times faster so on CPU);
+        # outputs come back as NCHW, their gradients go back channels-last
+        if torch.onnx.is_in_onnx_export():
+            diff = self.pooled_differences_as_graph(segments)
+        else:
+            diff = pooled_differences(segments)
+        stem = F.max_pool2d(self.stem(diff), 3, stride=2, padding=1)
+        res2 = self.res_layer(stem)
+        return to_contiguous(stem), to_contiguous(res2)
+
+    @staticmethod
+    def pooled_differences_as_graph(segments: torch.Tensor) -> torch.Tensor:
+        """:func:`pooled_differences` in the exported graph's form: each
+        frame 2x2-average-pooled, then the differences
+        (``pool(f[k+1] - f[k]) == pool(f[k+1]) - pool(f[k])``, taken at a
+        quarter of the pixels), channels-last."""
         frames = F.avg_pool2d(segments.flatten(0, 1), 2)
         frames = frames.view(segments.shape[:3] + frames.shape[-2:])
         diff = frames[:, 1:] - frames[:, :-1]  # (N*T, F-1, 3, H/2, W/2)
         diff = diff.flatten(1, 2)  # 3*(F-1) channels
-        # the motion path runs channels-last (oneDNN's convs and max-pool
-        # are several times faster so on CPU); outputs come back as NCHW,
-        # their gradients go back channels-last
-        diff = diff.contiguous(memory_format=torch.channels_last)
-        stem = F.max_pool2d(self.stem(diff), 3, stride=2, padding=1)
-        res2 = self.res_layer(stem)
-        return to_contiguous(stem), to_contiguous(res2)
+        return diff.contiguous(memory_format=torch.channels_last)
 
     def fuse(self, x: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """``a * x + b * up(motion)``, nearest upsampling to x's size
@@ -192,6 +201,9 @@ def pooled_differences(segments: torch.Tensor) -> torch.Tensor:
     channels = segments.shape[2]
     sums = pool2_sum(segments.flatten(1, 2))
     n, c, h, w = sums.shape
+    if sums.requires_grad:  # frames with a gradient: no out= form
+        diff = sums[:, channels:] - sums[:, :-channels]
+        return diff.contiguous(memory_format=torch.channels_last) * 0.25
     diff = sums.new_empty(n, h, w, c - channels).permute(0, 3, 1, 2)
     torch.sub(sums[:, channels:], sums[:, :-channels], out=diff)
     return diff.mul_(0.25)

@@ -7,7 +7,10 @@ from tdn_plugin.models.common import (
     ShortTermTDM,
     TemporalConvShift,
 )
-from tdn_plugin.models.common.short_term_tdm import fuse_motion
+from tdn_plugin.models.common.short_term_tdm import (
+    fuse_motion,
+    pooled_differences,
+)
 from tdn_plugin.models.common.temporal_conv_shift import TemporalConv
 
 
@@ -127,6 +130,30 @@ def test_short_term_tdm_reads_consecutive_differences():
     torch.testing.assert_close(
         fused, 0.5 * x + 0.5 * stem.repeat_interleave(2, -1)
         .repeat_interleave(2, -2))
+
+
+@pytest.mark.parametrize('size', [(8, 8), (7, 9)])
+@pytest.mark.parametrize('frames', [5, 2])
+def test_pooled_differences_are_the_pooled_frame_differences(size, frames):
+    """float64: the strided sums (training and inference) and the exported
+    graph's form are the 2x2 pooling (floor) of the differences of
+    consecutive frames, channels-last; with frames that need a gradient,
+    its gradient too."""
+    segments = torch.randn(3, frames, 3, *size, dtype=torch.float64)
+    d = (segments[:, 1:] - segments[:, :-1]).flatten(1, 2)
+    expected = F.avg_pool2d(d, 2)
+    g = torch.randn_like(expected)
+    y = segments.clone().requires_grad_()
+    torch.autograd.backward(
+        F.avg_pool2d((y[:, 1:] - y[:, :-1]).flatten(1, 2), 2), g)
+    for form in (pooled_differences, ShortTermTDM.pooled_differences_as_graph):
+        for grad in (False, True):
+            x = segments.clone().requires_grad_(grad)
+            diff = form(x)
+            assert diff.is_contiguous(memory_format=torch.channels_last)
+            torch.testing.assert_close(diff, expected, rtol=0, atol=1e-14)
+        torch.autograd.backward(diff, g)
+        torch.testing.assert_close(x.grad, y.grad, rtol=0, atol=1e-14)
 
 
 @pytest.mark.parametrize('weights', [(0.5, 0.5), (0.75, 0.25), (0.6, 0.6)])
