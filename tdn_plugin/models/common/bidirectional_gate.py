@@ -90,9 +90,9 @@ class BidirectionalGate(torch.autograd.Function):
     follow in closed form: the per channel sums ``sum(g_a)`` and
     ``sum(g_a * s_c^T)`` (one matrix product over g_a) give the gradients
     of gamma, beta and W, and s_d's is ``W'^T g_a`` (a second product)
-    plus a K x K map of s_d. PyTorch's conv, BN, sigmoids and gate took
-    about a third more passes over the C-channel maps, in three times as
-    many kernel calls.
+    plus a K x K map of s_d. Counted forward and backward: 28 passes over
+    the C-channel maps in 9 kernel calls; the modules take 34 in 17 even
+    with the expand and its BN as one function.
 
     Args (of ``apply``):
         x (torch.Tensor): (N, C, H, W), contiguous.
