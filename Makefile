@@ -13,6 +13,8 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11 \
 VENV ?= .venv
 TORCH ?= torch==2.13.0
 MMCV ?= lite
+# test processes (pytest-xdist; auto: one per core), each on one thread
+TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 
 .PHONY: install demo test test-fast lint check-python docs
@@ -46,10 +48,11 @@ lint: install
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
 
 test-fast: lint
-	$(BIN)/python -m pytest -q -m "not slow" tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile \
+		-m "not slow" tests
 
 $(BIN)/mkdocs: $(BIN)/tdn
 	$(BIN)/pip install -q -e ".[docs]"

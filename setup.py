@@ -75,7 +75,9 @@ setup(
         # mmcv-lite is enough for 2D recognizers; a full mmcv works too
         'lite': ['mmcv-lite==2.1.0'],
         'full': ['mmcv>=2.0.0rc4,<2.2.0'],
-        'tests': ['pytest>=7', 'ruff', 'import-linter>=2'],
+        # pytest-xdist: `make test` runs the tests on every core
+        'tests': ['pytest>=7', 'pytest-xdist>=3', 'ruff',
+                  'import-linter>=2'],
         # tdn export / tdn infer --backend / tdn benchmark --backends
         # (the versions the tests ran with)
         'deploy': ['onnx>=1.23', 'onnxruntime>=1.32', 'openvino>=2026.4'],

@@ -42,8 +42,10 @@ RULES = {
 # what `make -n -B TARGET` must show
 MAKE_RECIPES = {
     'demo': ['pip install -q "torch==', 'tdn demo'],
-    'test': ['ruff check', 'lint-imports', 'pytest -q tests'],
-    'test-fast': ['ruff check', 'pytest -q -m "not slow" tests'],
+    'test': ['ruff check', 'lint-imports',
+             'pytest -q -n auto --dist loadfile tests'],
+    'test-fast': ['ruff check', 'pytest -q -n auto --dist loadfile',
+                  '-m "not slow" tests'],
     'docs': ['pip install -q -e ".[docs]"', 'mkdocs build --strict'],
 }
 
