@@ -297,6 +297,52 @@ def benchmark_models(names: Sequence[str],
                 load=load.json(), warning=load.warning())
 
 
+def model_parts(model: torch.nn.Module) -> Dict[str, List[torch.nn.Module]]:
+    """The parts of a recognizer that a profile reports: the backbone, each
+    of its children (stem, max-pool, the stages, TDN's S-TDM), the temporal
+    modules inside its blocks by class (TDN's L-TDMs and temporal convs,
+    GTDNet's modules) and the head. (TSM's shift runs inside its blocks'
+    first convs: its time is in the stages and the ops, not a part.)"""
+    from tdn_plugin.models.common import TemporalBlock
+    parts = {'backbone': [model.backbone]}
+    parts.update((name, [child])
+                 for name, child in model.backbone.named_children())
+    for block in model.backbone.modules():
+        if isinstance(block, TemporalBlock):
+            temporal = block.temporal
+            for module in (temporal.children() if isinstance(
+                    temporal, torch.nn.Sequential) else [temporal]):
+                parts.setdefault(type(module).__name__, []).append(module)
+    if getattr(model, 'cls_head', None) is not None:
+        parts['cls_head'] = [model.cls_head]
+    return parts
+
+
+def profile_models(names: Sequence[str], size: int = 224,
+                   rounds: int = 5) -> Dict[str, dict]:
+    """Where each model's eager inference time goes on the CPU (batch 1,
+    the :func:`tdn_plugin.models.fuse_for_inference` form, as timed by
+    :func:`benchmark_models`), the models taking turns:
+    :func:`tdn_plugin.utils.timing.profile_side_by_side` over
+    :func:`model_parts`.
+
+    Returns:
+        Dict[str, dict]: Model name -> ``parts``, ``ops`` (median ms),
+        ``total_ms``, ``rounds``.
+    """
+    from tdn_plugin.models import fuse_for_inference
+    from tdn_plugin.utils.timing import inference_task, profile_side_by_side
+    tasks, parts = {}, {}
+    for name in names:
+        model = build(name)
+        fused = fuse_for_inference(model)
+        tasks[name] = inference_task(fused, _input(model, 1, size, 'cpu'))
+        parts[name] = model_parts(fused)
+    found = profile_side_by_side(tasks, parts, rounds)
+    return {name: dict(profile, rounds=rounds)
+            for name, profile in found.items()}
+
+
 # sthv1/sthv2-style train pipeline after the sampler
 STH_PIPELINE = [
     dict(type='DecordDecode'),
@@ -357,9 +403,10 @@ def benchmark_pipelines(count: int, size: int, frames: Sequence[int],
 
 def run_benchmark(names: Sequence[str], pipeline_videos: int = 16,
                   video_size: int = 256,
-                  video_frames: Sequence[int] = (48, 96), **kwargs) -> dict:
-    """:func:`benchmark_models` and :func:`benchmark_pipelines`, with the
-    machine and the package versions.
+                  video_frames: Sequence[int] = (48, 96),
+                  profile: bool = False, **kwargs) -> dict:
+    """:func:`benchmark_models` and :func:`benchmark_pipelines` (and
+    :func:`profile_models`), with the machine and the package versions.
 
     Args:
         names (Sequence[str]): Names in :data:`MODELS`.
@@ -368,11 +415,13 @@ def run_benchmark(names: Sequence[str], pipeline_videos: int = 16,
         video_size (int): Their size. Defaults to 256.
         video_frames (Sequence[int]): Their frame-count range. Defaults to
             (48, 96).
+        profile (bool): Also profile each model's eager inference (CPU,
+            ``repeats`` rounds). Defaults to False.
         **kwargs: The other arguments of :func:`benchmark_models`.
 
     Returns:
         dict: ``machine``, ``settings``, ``rows``, ``load``, ``warning``
-        (and ``pipelines``).
+        (and ``pipelines``, ``profile``).
     """
     from tdn_plugin.utils.timing import machine_info, package_versions
     result = benchmark_models(names, **kwargs)
@@ -385,6 +434,9 @@ def run_benchmark(names: Sequence[str], pipeline_videos: int = 16,
         result['settings'].update(video_size=video_size,
                                   video_frames=list(video_frames),
                                   pipeline_videos=pipeline_videos)
+    if profile:
+        result['profile'] = profile_models(
+            names, result['settings']['size'], result['settings']['repeats'])
     return result
 
 
@@ -407,6 +459,39 @@ def _print_table(rows: List[dict], columns: Dict[str, tuple]) -> None:
     print_table([header for header, _ in columns.values()], [
         [format(r[key], spec) if r.get(key) is not None else '-'
          for key, (_, spec) in columns.items()] for r in rows])
+
+
+def _print_profile(profiles: Dict[str, dict]) -> None:
+    """The parts and kinds of ops of each model's profile, in ms a round,
+    with each model's ratio to TSM."""
+    from tdn_plugin.visualization.tables import print_table
+    names = list(profiles)
+    others = [n for n in names if n != 'tsm' and 'tsm' in profiles]
+    rows = [('part', key) for key in dict.fromkeys(
+        k for p in profiles.values() for k in p['parts'])]
+    rows += [('ops', key) for key in next(iter(profiles.values()))['ops']]
+    rows.append(('total', None))
+
+    def value(profile: dict, group: str, key: str) -> Optional[float]:
+        return profile['total_ms'] if group == 'total' else \
+            profile[group + ('s' if group == 'part' else '')].get(key)
+
+    table = []
+    for group, key in rows:
+        values = [value(profiles[n], group, key) for n in names]
+        tsm = value(profiles['tsm'], group, key) if others else None
+        table.append(
+            [f'{group}: {key}' if key else 'all ops\' own time'] +
+            ['-' if v is None else f'{v:.1f}' for v in values] +
+            [f'{value(profiles[n], group, key) / tsm:.3f}'
+             if tsm and value(profiles[n], group, key) is not None else '-'
+             for n in others])
+    rounds = next(iter(profiles.values()))['rounds']
+    print(f'\nprofile (torch.profiler, eager fp32 inference, batch 1, '
+          f'median ms over {rounds} rounds, the models taking turns; a part '
+          "with the modules inside it; ops: each op's own time by kind):")
+    print_table(['part / ops'] + [f'{n} ms' for n in names] +
+                [f'{n} x TSM' for n in others], table)
 
 
 def print_result(result: dict) -> None:
@@ -442,6 +527,8 @@ def print_result(result: dict) -> None:
             print(f'{r["model"]} {r["backend"]}: ' + '; '.join(rounds))
     if result.get('pipelines'):
         _print_table(result['pipelines'], PIPELINE_COLUMNS)
+    if result.get('profile'):
+        _print_profile(result['profile'])
     top1 = result.get('int8_top1')
     if top1:
         print(f'\nint8 top-1 on {top1["clips"]} {top1["split"]} clips: fp32 '

@@ -41,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--threads', type=int,
         help='CPU threads (default: OMP_NUM_THREADS, else all cores; '
         'the choice is printed, and a warning when other work competes)')
+    parser.add_argument(
+        '--profile', action='store_true',
+        help='also where each eager model\'s inference time goes (CPU, '
+        'torch.profiler): by part (stem, S-TDM, stages, temporal modules, '
+        'head) and by kind of op (convolutions, matrix products, pooling, '
+        'other ops)')
     parser.add_argument('--json', help='also write the results here')
 
 
@@ -75,6 +81,11 @@ def main(args: argparse.Namespace) -> int:
     if args.device == 'cuda' and set(args.backends) - {'torch'}:
         raise UsageError('--backends other than torch run on the CPU; leave '
                          'out --device cuda')
+    if args.profile and (args.device == 'cuda' or
+                         'torch' not in args.backends):
+        raise UsageError('--profile profiles eager PyTorch on the CPU: use '
+                         'it with --backends torch and without --device '
+                         'cuda')
     print(f'tdn benchmark: {set_threads(args.threads)}, CPU capability '
           f'{torch.backends.cpu.get_cpu_capability()}', flush=True)
     models = args.models or (MODELS if args.backends == ['torch'] else
@@ -85,7 +96,7 @@ def main(args: argparse.Namespace) -> int:
         variants=args.variants, pipeline_videos=args.pipeline_videos
         if 'torch' in args.backends else 0, size=args.size, batch=args.batch,
         train_batch=args.train_batch or 2, train=args.train_batch > 0,
-        repeats=args.repeats, int8=args.int8)
+        repeats=args.repeats, int8=args.int8, profile=args.profile)
     if args.int8 and args.int8_accuracy:
         result['int8_top1'] = _int8_top1(*args.int8_accuracy)
     print_result(result)

@@ -313,6 +313,106 @@ def inference_task(model: torch.nn.Module,
 ISA_LIMITS = ('ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA', 'DNNL_MAX_CPU_ISA')
 
 
+# kinds of ops of a profile, by their name (the first that matches)
+OP_KINDS = (('convolutions', re.compile(r'conv', re.I)),
+            ('matrix products',
+             re.compile(r'^aten::(mm|bmm|addmm|baddbmm|matmul|linear)$')),
+            ('pooling', re.compile(r'pool', re.I)))
+PART = 'part: '  # the label of a profiled part
+
+
+def profile_side_by_side(tasks: Dict[str, Callable[[], None]],
+                         parts: Dict[str, Dict[str, List[torch.nn.Module]]],
+                         rounds: int,
+                         warmup: int = 1,
+                         seed: int = 0) -> Dict[str, dict]:
+    """Where each task's time goes, under ``torch.profiler`` (CPU), the
+    tasks taking turns as in :func:`time_side_by_side` (one profiled call
+    each per round, in a shuffled order, after an untimed pause): the time
+    of each part (the modules of a label, with everything they call) and
+    the ops' own time by kind (:data:`OP_KINDS`, the rest as 'other ops':
+    element-wise ops, copies, dispatch): each the median over the rounds,
+    in ms.
+
+    The profiler slows ops by a few percent: compare the figures with each
+    other and with another task's of the same run, not with
+    :func:`time_side_by_side`'s.
+
+    Args:
+        tasks (dict): name -> a callable doing one unit of work (e.g.
+            :func:`inference_task`).
+        parts (dict): name -> label -> the modules whose calls (forward,
+            the modules inside included) count for the label; labels of
+            one task must not nest in themselves.
+        rounds (int): Profiled rounds.
+        warmup (int): Unprofiled rounds first. Defaults to 1.
+        seed (int): Seed of the order. Defaults to 0.
+
+    Returns:
+        dict: name -> ``parts`` (label -> ms), ``ops`` (kind -> ms),
+        ``total_ms`` (the ops' own time, all kinds), medians over the
+        rounds (a part's, a kind's and the total each its own median).
+    """
+    from torch.autograd.profiler import record_function
+    from torch.profiler import ProfilerActivity, profile
+
+    open_ranges = []
+
+    def enter(label: str, module, args) -> None:
+        open_ranges.append(record_function(PART + label).__enter__())
+
+    def leave(module, args, output) -> None:
+        open_ranges.pop().__exit__(None, None, None)
+
+    handles = [hook for labels in parts.values()
+               for label, modules in labels.items() for module in modules
+               for hook in (module.register_forward_pre_hook(
+                   functools.partial(enter, label)),
+                            module.register_forward_hook(leave))]
+    calls = {name: [] for name in tasks}
+    order, shuffle = list(tasks), random.Random(seed).shuffle
+    try:
+        for round_index in range(warmup + rounds):
+            shuffle(order)
+            for name in order:
+                time.sleep(PAUSE_S)
+                if round_index < warmup:
+                    tasks[name]()
+                    continue
+                with profile(activities=[ProfilerActivity.CPU]) as prof:
+                    tasks[name]()
+                calls[name].append(_split(prof.key_averages(),
+                                          parts.get(name, {})))
+    finally:
+        for handle in handles:
+            handle.remove()
+    found = {}
+    for name, split in calls.items():
+        found[name] = {group: {key: statistics.median(
+            call[group][key] for call in split) for key in split[0][group]}
+            for group in ('parts', 'ops')}
+        found[name]['total_ms'] = statistics.median(
+            sum(call['ops'].values()) for call in split)
+    return found
+
+
+def _split(events, labels: Dict[str, list]) -> dict:
+    """One profiled call's events: ms of each part, and the ops' own ms by
+    kind."""
+    kinds = [kind for kind, _ in OP_KINDS] + ['other ops']
+    split = dict(parts=dict.fromkeys(labels, 0.0),
+                 ops=dict.fromkeys(kinds, 0.0))
+    for event in events:
+        if event.key.startswith(PART):
+            split['parts'][event.key[len(PART):]] += \
+                event.cpu_time_total / 1000
+            continue
+        kind = next((k for k, pattern in OP_KINDS
+                     if pattern.search(event.key)), 'other ops')
+        split['ops'][kind] += event.self_cpu_time_total / 1000
+    return split
+
+
 def isa_limits() -> Dict[str, str]:
     """The instruction-set limits set in the environment
     (:data:`ISA_LIMITS`), name -> value."""

@@ -14,7 +14,8 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
     out = tmp_path / 'bench.json'
     assert main(['benchmark', '--size', '32', '--batch', '2',
                  '--train-batch', '1', '--repeats', '2',
-                 '--pipeline-videos', '2', '--json', str(out)]) == 0
+                 '--pipeline-videos', '2', '--profile', '--json',
+                 str(out)]) == 0
     result = json.loads(out.read_text())
     rows = {r['model']: r for r in result['rows']}
     assert set(rows) == {'tdn', 'gtdnet', 'tsm', 'tsn'}
@@ -58,6 +59,13 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
     assert 'latency x TSM round by round: median' in printed
     assert result['settings']['threads'] >= 1
     assert result['load']['cores'] >= 1
+    # --profile: each model's parts and kinds of ops, ratios to TSM printed
+    profile = result['profile']
+    assert set(profile) == set(rows)
+    assert profile['tdn']['parts']['short_term_tdm'] > 0
+    assert profile['tsm']['ops']['convolutions'] > 0
+    assert 'profile (torch.profiler' in printed
+    assert 'part: FusedLongTermTDM' in printed and 'tdn x TSM' in printed
 
 
 def test_cuda_with_runtimes_is_a_usage_error(capsys):
@@ -65,6 +73,15 @@ def test_cuda_with_runtimes_is_a_usage_error(capsys):
     (or CUDA is missing), one line, exit 1."""
     argv = ['benchmark', '--device', 'cuda', '--backends', 'onnxruntime']
     with pytest.raises(UsageError):
+        main(argv)
+    assert run(argv) == 1
+    assert capsys.readouterr().err.count('\n') == 1
+
+
+def test_profile_of_the_runtimes_alone_is_a_usage_error(capsys):
+    """--profile profiles eager PyTorch: without it, one line, exit 1."""
+    argv = ['benchmark', '--backends', 'onnxruntime', '--profile']
+    with pytest.raises(UsageError, match='--profile'):
         main(argv)
     assert run(argv) == 1
     assert capsys.readouterr().err.count('\n') == 1

@@ -12,6 +12,7 @@ from tdn_plugin.utils.timing import (
     machine_info,
     onednn_isa,
     paired_ratios,
+    profile_side_by_side,
     set_threads,
     time_side_by_side,
     usable_cpus,
@@ -114,3 +115,43 @@ def test_machine_info_says_cpu_capability_and_onednn_isa(monkeypatch):
     monkeypatch.setattr(torch.backends.mkldnn, 'is_available', lambda: False)
     assert onednn_isa() is None
     onednn_isa.cache_clear()
+
+
+def test_profile_splits_time_by_part_and_kind_of_op():
+    """Each part counts the modules inside it; each op's own time goes to
+    one kind; the tasks take turns; hooks are removed afterwards."""
+    conv = torch.nn.Conv2d(3, 8, 3)
+    pool = torch.nn.MaxPool2d(2)
+    linear = torch.nn.Linear(8, 4)
+    stage = torch.nn.Sequential(conv, torch.nn.ReLU(), pool)
+    x = torch.randn(2, 3, 16, 16)
+    calls = []
+
+    def task():
+        calls.append('net')
+        with torch.inference_mode():
+            linear(stage(x).mean((2, 3)))
+
+    def other():
+        calls.append('other')
+        with torch.inference_mode():
+            pool(x)
+
+    found = profile_side_by_side(
+        {'net': task, 'other': other},
+        {'net': {'stage': [stage], 'conv': [conv], 'linear': [linear]}},
+        rounds=2)
+    assert sorted(calls) == ['net'] * 3 + ['other'] * 3  # 1 warm-up round
+    net = found['net']
+    assert set(net['ops']) == {'convolutions', 'matrix products',
+                               'pooling', 'other ops'}
+    assert net['ops']['convolutions'] > 0 and net['ops']['pooling'] > 0
+    assert net['ops']['matrix products'] > 0  # the linear's addmm
+    assert net['total_ms'] > 0
+    parts = net['parts']
+    assert parts['stage'] >= parts['conv'] > 0 and parts['linear'] > 0
+    assert found['other']['parts'] == {}
+    assert found['other']['ops']['convolutions'] == 0
+    assert found['other']['ops']['pooling'] > 0
+    for module in (stage, conv, linear):
+        assert not module._forward_hooks and not module._forward_pre_hooks
