@@ -462,7 +462,7 @@ def _print_table(rows: List[dict], columns: Dict[str, tuple]) -> None:
 
 
 def _print_profile(profiles: Dict[str, dict]) -> None:
-    """The parts and kinds of ops of each model's profile, in ms a round,
+    """The parts and kinds of ops of each model's profile (median ms),
     with each model's ratio to TSM."""
     from tdn_plugin.visualization.tables import print_table
     names = list(profiles)

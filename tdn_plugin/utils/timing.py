@@ -313,11 +313,12 @@ def inference_task(model: torch.nn.Module,
 ISA_LIMITS = ('ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA', 'DNNL_MAX_CPU_ISA')
 
 
-# kinds of ops of a profile, by their name (the first that matches)
-OP_KINDS = (('convolutions', re.compile(r'conv', re.I)),
+# kinds of ATen ops of a profile, by their name (the first that matches;
+# an autograd Function's own event, e.g. TemporalConv's, is an 'other op')
+OP_KINDS = (('convolutions', re.compile(r'^aten::\w*conv')),
             ('matrix products',
              re.compile(r'^aten::(mm|bmm|addmm|baddbmm|matmul|linear)$')),
-            ('pooling', re.compile(r'pool', re.I)))
+            ('pooling', re.compile(r'^aten::\w*pool')))
 PART = 'part: '  # the label of a profiled part
 
 

@@ -155,3 +155,20 @@ def test_profile_splits_time_by_part_and_kind_of_op():
     assert found['other']['ops']['pooling'] > 0
     for module in (stage, conv, linear):
         assert not module._forward_hooks and not module._forward_pre_hooks
+
+
+def test_op_kinds_are_aten_ops_by_name():
+    kind = {name: next((k for k, pattern in timing_module.OP_KINDS
+                        if pattern.search(name)), 'other ops')
+            for name in ('aten::mkldnn_convolution', 'aten::conv2d',
+                         'aten::_slow_conv2d_forward', 'aten::bmm',
+                         'aten::max_pool2d_with_indices', 'aten::mul',
+                         'TemporalConv', 'aten::sigmoid_')}
+    assert kind == {
+        'aten::mkldnn_convolution': 'convolutions',
+        'aten::conv2d': 'convolutions',
+        'aten::_slow_conv2d_forward': 'convolutions',
+        'aten::bmm': 'matrix products',
+        'aten::max_pool2d_with_indices': 'pooling',
+        'aten::mul': 'other ops', 'TemporalConv': 'other ops',
+        'aten::sigmoid_': 'other ops'}
