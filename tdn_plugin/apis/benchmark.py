@@ -467,29 +467,24 @@ def _print_profile(profiles: Dict[str, dict]) -> None:
     from tdn_plugin.visualization.tables import print_table
     names = list(profiles)
     others = [n for n in names if n != 'tsm' and 'tsm' in profiles]
-    rows = [('part', key) for key in dict.fromkeys(
-        k for p in profiles.values() for k in p['parts'])]
-    rows += [('ops', key) for key in next(iter(profiles.values()))['ops']]
-    rows.append(('total', None))
-
-    def value(profile: dict, group: str, key: str) -> Optional[float]:
-        return profile['total_ms'] if group == 'total' else \
-            profile[group + ('s' if group == 'part' else '')].get(key)
-
+    labels = {f'part: {key}': ('parts', key) for key in dict.fromkeys(
+        k for p in profiles.values() for k in p['parts'])}
+    labels.update((f'ops: {key}', ('ops', key))
+                  for key in profiles[names[0]]['ops'])
     table = []
-    for group, key in rows:
-        values = [value(profiles[n], group, key) for n in names]
-        tsm = value(profiles['tsm'], group, key) if others else None
+    for label, (group, key) in list(labels.items()) + [
+            ("all ops' own time", (None, None))]:
+        ms = {n: p['total_ms'] if group is None else p[group].get(key)
+              for n, p in profiles.items()}
         table.append(
-            [f'{group}: {key}' if key else 'all ops\' own time'] +
-            ['-' if v is None else f'{v:.1f}' for v in values] +
-            [f'{value(profiles[n], group, key) / tsm:.3f}'
-             if tsm and value(profiles[n], group, key) is not None else '-'
-             for n in others])
-    rounds = next(iter(profiles.values()))['rounds']
+            [label] + ['-' if ms[n] is None else f'{ms[n]:.1f}'
+                       for n in names] +
+            [f'{ms[n] / ms["tsm"]:.3f}' if ms[n] is not None and
+             ms['tsm'] else '-' for n in others])
     print(f'\nprofile (torch.profiler, eager fp32 inference, batch 1, '
-          f'median ms over {rounds} rounds, the models taking turns; a part '
-          "with the modules inside it; ops: each op's own time by kind):")
+          f'median ms over {profiles[names[0]]["rounds"]} rounds, the models '
+          'taking turns; a part with the modules inside it; ops: each op\'s '
+          'own time by kind):')
     print_table(['part / ops'] + [f'{n} ms' for n in names] +
                 [f'{n} x TSM' for n in others], table)
 
