@@ -291,7 +291,8 @@ def benchmark_models(names: Sequence[str],
             ', '.join(f'{k}={v}' for k, v in limits.items()) + ' set: '
             'PyTorch follows ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA, '
             'OpenVINO ONEDNN_MAX_CPU_ISA, ONNX Runtime none (it runs '
-            'with this CPU\'s own instruction set)')
+            'with this CPU\'s own instruction set; docs/benchmarks.md, '
+            '"Emulating an AVX2 CPU", lowers it for every library)')
     return dict(settings=settings,
                 rows=_rows(timed, batch, train_batch, frames),
                 load=load.json(), warning=load.warning())
@@ -499,11 +500,10 @@ def print_result(result: dict) -> None:
             ``top1`` of :func:`tdn_plugin.deploy.export.export_config`)
             where it was measured.
     """
-    from tdn_plugin.utils.timing import LoadMonitor
+    from tdn_plugin.utils.timing import LoadMonitor, instruction_sets
     settings, machine = result['settings'], result['machine']
-    print(f'machine: {machine}\nCPU capability: '
-          f'{machine.get("cpu_capability")}; oneDNN ISA: '
-          f'{machine.get("onednn_isa")}\ntimed: {settings["timed"]}; '
+    print(f'machine: {machine}\n{instruction_sets(machine)}\n'
+          f'timed: {settings["timed"]}; '
           f'{settings["mode"]}; input {settings["size"]}x{settings["size"]}'
           f', T={settings["segments"]}, latency batch 1, throughput batch '
           f'{settings["batch"]}, train batch {settings["train_batch"]}, '

@@ -447,6 +447,17 @@ def onednn_isa() -> Optional[str]:
     return found.group(1).strip() if found else None
 
 
+def instruction_sets(machine: dict) -> str:
+    """One line: the CPU capability and oneDNN ISA of a
+    :func:`machine_info`, and whether they are an emulation (below the
+    AVX-512 the CPU has)."""
+    emulated = machine.get('cpu_has_avx512') and machine.get(
+        'cpu_capability') not in (None, 'AVX512')
+    return (f'CPU capability: {machine.get("cpu_capability")}; oneDNN ISA: '
+            f'{machine.get("onednn_isa")}'
+            + (' (emulated: this CPU has AVX-512)' if emulated else ''))
+
+
 def package_versions() -> Dict[str, str]:
     """Versions of the packages that make the numbers."""
     from importlib import metadata
@@ -462,7 +473,9 @@ def package_versions() -> Dict[str, str]:
 
 def machine_info(device: str = 'cpu') -> dict:
     """CPU model, cores, PyTorch threads, the CPU capability PyTorch's
-    kernels run with and the ISA oneDNN uses (and the GPU on CUDA)."""
+    kernels run with and the ISA oneDNN uses, whether the CPU itself has
+    AVX-512 (Linux; a capability below it is an emulation), and the GPU on
+    CUDA."""
     info = dict(cpu=platform.processor() or platform.machine(),
                 cores=os.cpu_count(), usable_cores=usable_cpus(),
                 threads=torch.get_num_threads(), device=device,
@@ -479,6 +492,8 @@ def machine_info(device: str = 'cpu') -> dict:
         info['cpu'] = (f'{fields["model name"]} (family '
                        f'{fields.get("cpu family")}, model '
                        f'{fields.get("model")})')
+    if 'flags' in fields:  # what the CPU has, whatever the kernels run
+        info['cpu_has_avx512'] = 'avx512f' in fields['flags'].split()
     if device == 'cuda':
         info['gpu'] = torch.cuda.get_device_name()
     return info

@@ -9,6 +9,7 @@ from tdn_plugin.utils.timing import (
     LoadMonitor,
     Timing,
     inference_task,
+    instruction_sets,
     machine_info,
     onednn_isa,
     paired_ratios,
@@ -115,6 +116,32 @@ def test_machine_info_says_cpu_capability_and_onednn_isa(monkeypatch):
     monkeypatch.setattr(torch.backends.mkldnn, 'is_available', lambda: False)
     assert onednn_isa() is None
     onednn_isa.cache_clear()
+
+
+def test_machine_info_says_whether_the_cpu_has_avx512():
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = next((line.split(':', 1)[1].split() for line in f
+                          if line.startswith('flags')), None)
+    except OSError:
+        flags = None
+    if flags is None:
+        pytest.skip('no CPU flags in /proc/cpuinfo')
+    assert machine_info()['cpu_has_avx512'] == ('avx512f' in flags)
+
+
+@pytest.mark.parametrize('capability, has_avx512, emulated', [
+    ('AVX2', True, True), ('AVX512', True, False), ('AVX2', False, False),
+    ('AVX2', None, False)])
+def test_instruction_sets_line_says_when_they_are_emulated(
+        capability, has_avx512, emulated):
+    machine = dict(cpu_capability=capability, onednn_isa='Intel AVX2')
+    if has_avx512 is not None:
+        machine['cpu_has_avx512'] = has_avx512
+    line = instruction_sets(machine)
+    assert line.startswith(
+        f'CPU capability: {capability}; oneDNN ISA: Intel AVX2')
+    assert ('emulated: this CPU has AVX-512' in line) == emulated
 
 
 def test_profile_splits_time_by_part_and_kind_of_op():
