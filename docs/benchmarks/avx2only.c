@@ -4,8 +4,8 @@
  * runs. It is a measurement aid for docs/benchmarks.md, not part of
  * tdn_plugin.
  *
- *   gcc -O2 -shared -fPIC -o avx2only.so docs/benchmarks/avx2only.c -ldl
- *   LD_PRELOAD=$PWD/avx2only.so tdn benchmark ...
+ *   gcc -O2 -shared -fPIC -o /tmp/avx2only.so docs/benchmarks/avx2only.c -ldl
+ *   LD_PRELOAD=/tmp/avx2only.so tdn benchmark ...
  *
  * ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 lower PyTorch's own
  * kernels and oneDNN only. Every other library in the process picks its
