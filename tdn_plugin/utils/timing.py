@@ -27,7 +27,16 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import (
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import torch
 
@@ -263,21 +272,29 @@ def time_side_by_side(tasks: Dict[str, Callable[[], None]],
         dict: name -> :class:`Timing`.
     """
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
-    order = list(tasks)
-    shuffle = random.Random(seed).shuffle
     timings = {name: Timing() for name in tasks}
+    for name, measured in _turns(tasks, rounds, warmup, seed):
+        sync()
+        time.sleep(pause_s)
+        start, cpu = time.perf_counter(), time.process_time()
+        tasks[name]()
+        sync()
+        if measured:
+            timings[name].seconds.append(time.perf_counter() - start)
+            timings[name].cpu_seconds.append(time.process_time() - cpu)
+    return timings
+
+
+def _turns(names: Iterable[str], rounds: int, warmup: int,
+           seed: int) -> Iterator[Tuple[str, bool]]:
+    """The turns of side-by-side tasks: each round every name once, in a
+    shuffled order (seeded), ``warmup`` unmeasured rounds first; yields
+    (name, measured)."""
+    order, shuffle = list(names), random.Random(seed).shuffle
     for round_index in range(warmup + rounds):
         shuffle(order)
         for name in order:
-            sync()
-            time.sleep(pause_s)
-            start, cpu = time.perf_counter(), time.process_time()
-            tasks[name]()
-            sync()
-            if round_index >= warmup:
-                timings[name].seconds.append(time.perf_counter() - start)
-                timings[name].cpu_seconds.append(time.process_time() - cpu)
-    return timings
+            yield name, round_index >= warmup
 
 
 def inference_task(model: torch.nn.Module,
@@ -371,19 +388,16 @@ def profile_side_by_side(tasks: Dict[str, Callable[[], None]],
                    functools.partial(enter, label)),
                             module.register_forward_hook(leave))]
     calls = {name: [] for name in tasks}
-    order, shuffle = list(tasks), random.Random(seed).shuffle
     try:
-        for round_index in range(warmup + rounds):
-            shuffle(order)
-            for name in order:
-                time.sleep(PAUSE_S)
-                if round_index < warmup:
-                    tasks[name]()
-                    continue
-                with profile(activities=[ProfilerActivity.CPU]) as prof:
-                    tasks[name]()
-                calls[name].append(_split(prof.key_averages(),
-                                          parts.get(name, {})))
+        for name, measured in _turns(tasks, rounds, warmup, seed):
+            time.sleep(PAUSE_S)
+            if not measured:
+                tasks[name]()
+                continue
+            with profile(activities=[ProfilerActivity.CPU]) as prof:
+                tasks[name]()
+            calls[name].append(_split(prof.key_averages(),
+                                      parts.get(name, {})))
     finally:
         for handle in handles:
             handle.remove()
