@@ -75,6 +75,7 @@ def main(args: argparse.Namespace) -> int:
     import torch
 
     from tdn_plugin.apis.benchmark import print_result, run_benchmark
+    from tdn_plugin.utils.checks import check_output_file
     from tdn_plugin.utils.timing import set_threads
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise UsageError('--device cuda but CUDA is not available')
@@ -86,6 +87,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError('--profile profiles eager PyTorch on the CPU: use '
                          'it with --backends torch and without --device '
                          'cuda')
+    if args.json:
+        check_output_file(args.json)
     print(f'tdn benchmark: {set_threads(args.threads)}, CPU capability '
           f'{torch.backends.cpu.get_cpu_capability()}', flush=True)
     models = args.models or (MODELS if args.backends == ['torch'] else

@@ -1,6 +1,5 @@
 """``tdn convert``: an authors' release checkpoint -> an MMAction2 one."""
 import argparse
-import os
 import os.path as osp
 
 
@@ -21,18 +20,22 @@ def main(args: argparse.Namespace) -> int:
         convert_release_state_dict,
         load_release_checkpoint,
     )
+    from tdn_plugin.utils.checks import check_output_file
     from tdn_plugin.utils.errors import MissingFileError
     if not osp.isfile(args.src):
         raise MissingFileError(f'no such file: {args.src}')
+    check_output_file(args.dst)
     state_dict, info = convert_release_state_dict(
         load_release_checkpoint(args.src))
     if args.config:
-        from tdn_plugin.utils.checks import check_checkpoint, load_recognizer
+        from tdn_plugin.utils.checks import (
+            check_checkpoint,
+            load_recognizer,
+        )
 
         from .utils import load_config
         model = load_recognizer(load_config(args.config))
         check_checkpoint(state_dict, model, args.src)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     meta = dict(converted_from=osp.basename(args.src), depth=info['depth'],
                 num_classes=info['num_classes'])
     torch.save(dict(state_dict=state_dict, meta=meta), args.dst)

@@ -47,6 +47,9 @@ def main(args: argparse.Namespace) -> int:
     import mmengine
 
     from tdn_plugin.deploy.export import export_config
+    from tdn_plugin.utils.checks import check_output_file
+    if args.json:
+        check_output_file(args.json)
     report = export_config(
         args.config, load_config(args.config, args.cfg_options),
         args.checkpoint, args.out, args.views, args.opset, args.check,

@@ -2,14 +2,12 @@
 :func:`export_graph` is the one export path (``tdn export`` and the
 inferencer's on-the-fly export); :func:`export_config` adds the checks."""
 import copy
-import os
-import os.path as osp
 from typing import Callable, Optional
 
 import torch
 from mmengine.config import Config
 
-from tdn_plugin.utils.checks import load_recognizer
+from tdn_plugin.utils.checks import check_output_file, load_recognizer
 from tdn_plugin.utils.errors import UsageError
 from tdn_plugin.utils.views import (
     ViewsError,
@@ -71,7 +69,7 @@ def export_graph(model: torch.nn.Module, example: torch.Tensor, out: str,
     Returns:
         dict: ``onnx``, ``metadata`` and, with ``openvino``, ``openvino``.
     """
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    check_output_file(out)
     metadata = graph_metadata(config_path, model, tuple(example.shape),
                               checkpoint)
     export_onnx(model, example, out, opset, metadata)

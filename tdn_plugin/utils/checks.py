@@ -1,12 +1,14 @@
 """Checks that turn wrong configs and checkpoints into clear errors before
 any long work starts."""
+import os
+import os.path as osp
 from typing import Iterator, List, Optional, Tuple
 
 import torch
 from mmengine.config import Config
 
 from .config_edit import datasets_of
-from .errors import UserError
+from .errors import OutputError, UserError
 
 
 class ConfigError(UserError, ValueError):
@@ -32,6 +34,34 @@ def _frames_per_view(transform: dict) -> Optional[Tuple[int, int]]:
     if kind == 'SampleFrames' and transform.get('clip_len', 1) == 1:
         return transform.get('num_clips', 1), 1
     return None
+
+
+def check_output_file(path: str) -> str:
+    """Make sure ``path`` can be written before the work that fills it:
+    its folder is created, and a folder or an unwritable place is one
+    clear error.
+
+    Args:
+        path (str): The file to be written.
+
+    Returns:
+        str: ``path``.
+
+    Raises:
+        OutputError: ``path`` is a folder, or its folder cannot be created
+            or written.
+    """
+    folder = osp.dirname(osp.abspath(path))
+    if osp.isdir(path):
+        raise OutputError(f'{path} is a folder, not a file to write')
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f'cannot create the folder of {path}: '
+                          f'{error.strerror or error}') from error
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f'cannot write to {folder} (for {path})')
+    return path
 
 
 def check_config(cfg: Config) -> None:

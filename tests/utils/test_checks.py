@@ -7,12 +7,14 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tdn_plugin.cli.main import main
+from tdn_plugin.cli.main import main, run
 from tdn_plugin.utils.checks import (
     CheckpointMismatchError,
     ConfigError,
     check_config,
+    check_output_file,
 )
+from tdn_plugin.utils.errors import OutputError
 
 STHV1 = 'configs/tdn/tdn_imagenet-pretrained-r50_8xb8-5x1x8-60e_sthv1-rgb.py'
 
@@ -125,3 +127,29 @@ def test_frames_per_view_is_read_from_the_sampler():
                                         frame_interval=8,
                                         num_clips=10)) == 8
     assert sampler_frames_per_view(dict(type='DecordDecode')) is None
+
+
+def test_output_file_folder_is_made_and_bad_places_are_one_error(tmp_path):
+    path = tmp_path / 'new' / 'deeper' / 'out.json'
+    assert check_output_file(str(path)) == str(path)
+    assert path.parent.is_dir() and not path.exists()
+    with pytest.raises(OutputError, match='is a folder'):
+        check_output_file(str(tmp_path))
+    blocker = tmp_path / 'a-file'
+    blocker.write_text('')
+    with pytest.raises(OutputError, match='cannot create the folder'):
+        check_output_file(str(blocker / 'out.json'))
+
+
+def test_benchmark_json_in_a_bad_place_ends_before_any_work(tmp_path,
+                                                            capsys):
+    """One line, exit 1, before a model is built or timed."""
+    blocker = tmp_path / 'a-file'
+    blocker.write_text('')
+    argv = ['benchmark', '--json', str(blocker / 'x.json')]
+    with pytest.raises(OutputError):
+        main(argv)
+    assert run(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count('\n') == 1 and 'a-file' in captured.err
+    assert 'tdn benchmark:' not in captured.out  # nothing was started
