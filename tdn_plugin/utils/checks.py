@@ -54,6 +54,12 @@ def check_output_file(path: str) -> str:
     folder = osp.dirname(osp.abspath(path))
     if osp.isdir(path):
         raise OutputError(f'{path} is a folder, not a file to write')
+    existing = folder
+    while not osp.exists(existing):
+        existing = osp.dirname(existing)
+    if not osp.isdir(existing):
+        raise OutputError(f'cannot write {path}: {existing} is a file, not '
+                          'a folder')
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:

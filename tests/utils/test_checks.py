@@ -137,8 +137,8 @@ def test_output_file_folder_is_made_and_bad_places_are_one_error(tmp_path):
         check_output_file(str(tmp_path))
     blocker = tmp_path / 'a-file'
     blocker.write_text('')
-    with pytest.raises(OutputError, match='cannot create the folder'):
-        check_output_file(str(blocker / 'out.json'))
+    with pytest.raises(OutputError, match='a-file is a file, not a folder'):
+        check_output_file(str(blocker / 'deeper' / 'out.json'))
 
 
 def test_benchmark_json_in_a_bad_place_ends_before_any_work(tmp_path,
