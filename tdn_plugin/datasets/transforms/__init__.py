@@ -1,3 +1,4 @@
+from .perturb_frame_indices import PerturbFrameIndices
 from .tdn_sample_frames import TDNSampleFrames
 
-__all__ = ['TDNSampleFrames']
+__all__ = ['PerturbFrameIndices', 'TDNSampleFrames']
