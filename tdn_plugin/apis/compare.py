@@ -11,7 +11,9 @@ dumped predictions make every accuracy of the report
 (:mod:`tdn_plugin.apis.report`). Parameters and MACs come from mmengine's
 counter, latency from the side-by-side timer on the model's inference
 form, all models in one process. A config that fails is named with why,
-on one line, and the others still run.
+on one line, and the others still run. With ``probe``, every model is
+also tested with its test videos reversed, shuffled and frozen
+(:mod:`tdn_plugin.apis.probe`).
 """
 import json
 import math
@@ -72,6 +74,9 @@ class CompareSettings:
         latency_rounds (int): Timed rounds of the latency.
         cfg_options (dict, optional): Merged into every config first.
         verbose (bool): Show each Runner's environment and config dump.
+        probe (bool): Also the temporal probe: every model tested again
+            with its test videos reversed, shuffled and frozen
+            (:mod:`tdn_plugin.apis.probe`).
     """
 
     data_root: Optional[str] = None
@@ -90,6 +95,7 @@ class CompareSettings:
     cfg_options: Optional[dict] = None
     latency_rounds: int = 20
     verbose: bool = False
+    probe: bool = False
 
 
 def log(message: str = '') -> None:
@@ -306,6 +312,7 @@ class Comparison:
     failed: Dict[str, str] = field(default_factory=dict)
     start: float = field(default_factory=time.perf_counter)
     phase_s: Dict[str, float] = field(default_factory=dict)
+    probes: Dict[str, object] = field(default_factory=dict)  # ProbeResult
 
     def phase(self, name: str) -> None:
         """Note the end of a phase (``prepare``, ``runs``, ``measure``):
@@ -416,6 +423,15 @@ class Comparison:
                                checkpoint=str(checkpoint))
         self.trained[name] = (model, cfg)
 
+    def probe(self) -> None:
+        """The temporal probe of every trained model
+        (:func:`tdn_plugin.apis.probe.probe_models`; one that fails is
+        named and the others go on), its wall time the ``probe`` phase."""
+        from .probe import probe_models
+        self.probes = probe_models(self.trained, self.runs, PREDICTIONS_FILE,
+                                   self.settings.verbose, log)
+        self.phase('probe')
+
     def measure(self) -> Tuple[List[reports.ModelResult], object]:
         """The result of each trained model (:func:`measure_one`,
         :func:`build_result`; one that cannot be measured fails), with the
@@ -432,6 +448,7 @@ class Comparison:
                 measured, task = measure_one(model, cfg)
                 results[name] = build_result(name, cfg, self.runs[name],
                                              measured, self.info)
+                results[name].probe = self.probes.get(name)
                 tasks[name] = task
             except Exception as error:  # noqa: BLE001  one line, go on
                 self.fail(name, error)
@@ -464,13 +481,15 @@ class Comparison:
             phase_s=self.phase_s, **self.extra)
 
     def finish(self) -> dict:
-        """Measure the models, make their results, write and print the one
-        report.
+        """Probe the models (with ``probe``), measure them, make their
+        results, write and print the one report.
 
         Returns:
             dict: ``results``, ``failed`` (name -> why), ``files``,
             ``trained`` (name -> (model, cfg)).
         """
+        if self.settings.probe and self.trained:
+            self.probe()
         results, load = self.measure() if self.trained else ([], None)
         self.phase('measure')
         failed = {n: self.failed[n] for n in self.names if n in self.failed}
@@ -481,7 +500,7 @@ class Comparison:
             self.report_settings(results, load and load.json()),
             self.title or f'{len(results)} models on {data}', classes,
             reference_lines(classes), note)
-        reports.print_report(results, failed, files, note)
+        reports.print_report(results, failed, files, note, classes)
         return dict(results=results, failed=failed, files=files,
                     trained=self.trained)
 
@@ -562,7 +581,8 @@ def report_work_dirs(work_dirs: Sequence[Union[str, Path]],
         work_dirs (Sequence[str | Path]): The runs' work directories.
         work_dir (str | Path): Where the report goes.
         settings (CompareSettings, optional): ``views``, ``classes``,
-            ``families``, ``latency_rounds``. Defaults to the defaults.
+            ``families``, ``latency_rounds``, ``probe``. Defaults to the
+            defaults.
         names (Sequence[str], optional): Defaults to the directory names.
 
     Returns:

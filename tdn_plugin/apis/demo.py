@@ -36,6 +36,7 @@ from .demo_models import (
     TDN_ABLATION,
     TIMINGS_FILE,
 )
+from .probe import probe_markdown
 from .report import family_names, table
 
 
@@ -59,9 +60,11 @@ class Budget:
     speed_index_rounds: int = 5
 
     def settings(self, data_dir: Union[str, Path], seed: int = 0,
-                 verbose: bool = False) -> CompareSettings:
+                 verbose: bool = False,
+                 probe: bool = True) -> CompareSettings:
         """The :class:`CompareSettings` of this budget on ``data_dir``: the
-        demo configs' own recipe and weights (from scratch)."""
+        demo configs' own recipe and weights (from scratch), with the
+        temporal probe unless ``probe`` is False."""
         data_dir = Path(data_dir)
         return CompareSettings(
             data_root=str(data_dir / 'videos'),
@@ -69,7 +72,7 @@ class Budget:
             val_list=str(data_dir / 'val.txt'), epochs=self.epochs,
             input_size=self.input_size, batch_size=self.batch_size,
             seed=seed, latency_rounds=self.latency_runs, recipe='own',
-            verbose=verbose)
+            verbose=verbose, probe=probe)
 
 
 # the toy generator's defaults: 600 train / 200 val videos of 64x64
@@ -165,7 +168,8 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
              markdown: Optional[Union[str, Path]] = None,
              verbose: bool = False,
              threads: Optional[int] = None,
-             seed: int = 0) -> dict:
+             seed: int = 0,
+             probe: bool = True) -> dict:
     """Run the demo (see the module docstring; the options of ``tdn
     demo``), one step a line, each step a function below.
 
@@ -187,6 +191,8 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
         threads, seed (int, optional): PyTorch CPU threads (restored at the
             end; default: ``OMP_NUM_THREADS``, else all cores); the seed of
             every run.
+        probe (bool): The temporal probe of every model (``tdn compare
+            --probe``). Defaults to True.
 
     Returns:
         dict: ``results``, ``failed`` (name -> why), ``files`` (name ->
@@ -217,7 +223,8 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
             f'{data["num_val"]} val videos, {len(data["classes"])} classes')
         compared = compare(
             list(configs.values()), work_dir,
-            budget.settings(data['dir'], seed, verbose), names=list(configs),
+            budget.settings(data['dir'], seed, verbose, probe),
+            names=list(configs),
             title=title(data, budget, quick),
             classes_info=dict(classes=data['classes'],
                               families=data['families']),
@@ -244,12 +251,14 @@ def run_demo(work_dir: Optional[Union[str, Path]] = None,
 def write_timings(work_dir: Path, total_s: float, index: dict,
                   results: Sequence) -> Path:
     """``timings.json``: the demo's wall time, threads, speed index and
-    each model's train and test time."""
+    each model's train and test time (and the temporal probe's tests)."""
     path = work_dir / TIMINGS_FILE
     path.write_text(json.dumps(dict(
         total_s=round(total_s, 1), cpu_threads=torch.get_num_threads(),
         speed_index=index, models={r.name: dict(
-            train_s=round(r.train_s, 1), test_s=round(r.test_s, 1))
+            train_s=round(r.train_s, 1), test_s=round(r.test_s, 1),
+            **({'probe_s': round(r.probe.test_s, 1)} if r.probe is not None
+               and not r.probe.failed else {}))
             for r in results}), indent=2) + '\n')
     return path
 
@@ -349,6 +358,7 @@ def markdown_page(compared: dict, data: dict, ablation: bool, quick: bool,
              'list (1 clip, 1 crop).', '', markdown_table(header, rows), '']
     lines += [f'- **{r.name}**: {config_note(r.config)}' for r in results
               if ablation and Path(r.config).is_file()]
+    lines.append(probe_markdown(results, data['classes']))
     if quick:
         lines += ['', '**--quick run: plumbing only, the numbers mean '
                   'nothing.**']

@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -126,6 +126,7 @@ class ModelResult:
     recipe: dict = field(default_factory=dict)
     work_dir: str = ''
     checkpoint: str = ''
+    probe: Optional[Any] = None  # tdn_plugin.apis.probe.ProbeResult
 
     @property
     def ms_per_view(self) -> float:
@@ -151,7 +152,17 @@ class ModelResult:
             **{f'ms_per_view_{k}': latency.get(f'{k}_ms', '')
                for k in ('min', 'median', 'max')},
             train_s=self.train_s, test_s=self.test_s, data_s=self.data_s,
-            compute_s=self.compute_s, config=self.config)
+            compute_s=self.compute_s, config=self.config,
+            **self.probe_columns())
+
+    def probe_columns(self) -> dict:
+        """The temporal probe's ``results.csv`` columns (none without a
+        probe): ``probe_<mode>`` top-1 and the gains, or
+        ``probe_failed``."""
+        if self.probe is None:
+            return {}
+        return {f'probe_{key}': value
+                for key, value in self.probe.json().items()}
 
     def json(self) -> dict:
         """The model's entry of ``results.json``: its :meth:`row` rounded
@@ -160,7 +171,8 @@ class ModelResult:
         entry = {key: _number(value, 1 if key.endswith('_s') else 4)
                  if isinstance(value, float) else value
                  for key, value in self.row().items() if key != 'model'
-                 and not key.startswith(('latency_', 'ms_per_view_'))}
+                 and not key.startswith(('latency_', 'ms_per_view_',
+                                         'probe_'))}
         entry.update(
             gmacs=entry['gmacs_per_view'], recipe=self.recipe,
             cpu_ms_per_clip=_number(self.ms_per_view, 2)
@@ -171,6 +183,8 @@ class ModelResult:
         if self.families:
             entry['families'] = {name: {'top1': _number(value, 4)}
                                  for name, value in self.families.items()}
+        if self.probe is not None:
+            entry['probe'] = self.probe.json()
         return entry
 
 
@@ -221,15 +235,20 @@ def check_protocol(results: Sequence[ModelResult]) -> str:
 
 
 def markdown(results: Sequence[ModelResult], failed: Dict[str, str],
-             note: str = '') -> str:
+             note: str = '',
+             classes: Optional[Sequence[str]] = None) -> str:
     """``results.md``: the table, the config of each model, the failures
-    and ``note``."""
+    and ``note``, then the temporal probe's section (with ``classes``)
+    where the models were probed."""
     from tdn_plugin.visualization.tables import markdown_table
+
+    from .probe import probe_markdown
     header, rows = table(results)
     lines = [markdown_table(header, rows), '']
     lines += [f'- {r.name}: `{r.config}`' for r in results]
     lines += [f'- {name}: **failed**: {why}' for name, why in failed.items()]
-    return '\n'.join(lines + ([''] + [note] if note else [])) + '\n'
+    return '\n'.join(lines + ([''] + [note] if note else [])) + '\n' + \
+        probe_markdown(results, classes)
 
 
 def write_csv(results: Sequence[ModelResult], failed: Dict[str, str],
@@ -237,12 +256,15 @@ def write_csv(results: Sequence[ModelResult], failed: Dict[str, str],
     """One :meth:`ModelResult.row` per model; a failed model's row says
     why in ``failed``."""
     families = family_names(results)
+    rows = [r.row(families) for r in results]
+    columns = dict.fromkeys(ModelResult('', '').row(families))
+    for row in rows:  # and the probe's, where there is one
+        columns.update(dict.fromkeys(row))
     with open(path, 'w', newline='') as f:
-        writer = csv.DictWriter(f, [*ModelResult('', '').row(families),
-                                    'failed'], restval='')
+        writer = csv.DictWriter(f, [*columns, 'failed'], restval='')
         writer.writeheader()
-        writer.writerows([r.row(families) for r in results] + [
-            dict(model=name, failed=why) for name, why in failed.items()])
+        writer.writerows(rows + [dict(model=name, failed=why)
+                                 for name, why in failed.items()])
 
 
 def write_report(results: List[ModelResult], failed: Dict[str, str],
@@ -268,16 +290,20 @@ def write_report(results: List[ModelResult], failed: Dict[str, str],
         dict: Name -> path of each file written.
     """
     from tdn_plugin.visualization import charts
+
+    from . import probe
     check_protocol(results)
     work_dir.mkdir(parents=True, exist_ok=True)
     files = {key: work_dir / name for key, name in (
         ('results', RESULTS_FILE), ('csv', CSV_FILE),
         ('table', MARKDOWN_FILE), ('chart', CHART_FILE))}
+    temporal = probe.temporal_classes(results, classes)
     files['results'].write_text(json.dumps(dict(
         models={r.name: r.json() for r in results}, failed=failed,
-        settings=settings), indent=2) + '\n')
+        settings=settings, **({'temporal_classes': temporal}
+                              if temporal else {})), indent=2) + '\n')
     write_csv(results, failed, files['csv'])
-    files['table'].write_text(markdown(results, failed, note))
+    files['table'].write_text(markdown(results, failed, note, classes))
     device = results[0].latency_device.upper() if results else 'CPU'
     charts.plot_accuracy_vs_cost(
         results, failed, files['chart'], title,
@@ -290,13 +316,20 @@ def write_report(results: List[ModelResult], failed: Dict[str, str],
         charts.plot_confusion(r.confusion, names, path,
                               f'{r.name}: top-1 {percent(r.top1)} on '
                               f'{int(r.confusion.sum())} test videos')
+    if probe.write_probe_chart(results, work_dir / probe.PROBE_CHART_FILE,
+                               f'{title}: temporal probe', lines):
+        files['probe'] = work_dir / probe.PROBE_CHART_FILE
     return files
 
 
 def print_report(results: Sequence[ModelResult], failed: Dict[str, str],
-                 files: Dict[str, Path], note: str = '') -> None:
-    """The table, what it measured, the failures and where files went."""
+                 files: Dict[str, Path], note: str = '',
+                 classes: Optional[Sequence[str]] = None) -> None:
+    """The table, what it measured, the temporal probe (its classes named
+    with ``classes``), the failures and where files went."""
     from tdn_plugin.visualization.tables import print_table
+
+    from .probe import print_probe
     if results:
         header, rows = table(results)
         print()
@@ -304,6 +337,7 @@ def print_report(results: Sequence[ModelResult], failed: Dict[str, str],
                     f'{check_protocol(results)} for every model')
     if note:
         print(note)
+    print_probe(results, classes)
     for name, why in failed.items():
         print(f'{name}: FAILED: {why}')
     for key, path in files.items():

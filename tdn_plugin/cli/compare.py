@@ -63,6 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         '(default: %(default)s)')
     parser.add_argument('--latency-rounds', type=int, default=20,
                         help='timed latency rounds (default: %(default)s)')
+    parser.add_argument(
+        '--probe', action='store_true',
+        help='temporal probe: test every model again with its test videos '
+        'reversed, shuffled (8 chunks out of order) and frozen (middle '
+        'frame), same protocol; reports top-1 under each, the order and '
+        'motion gains, the classes that need time, and time_probe.png')
     add_threads_argument(parser)
 
 

@@ -52,6 +52,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         'table and settings as markdown to FILE')
     parser.add_argument('--seed', type=int, default=0, metavar='N',
                         help='seed of every run (default: %(default)s)')
+    parser.add_argument(
+        '--no-probe', action='store_false', dest='probe',
+        help='leave out the temporal probe (every model tested again with '
+        'the val videos reversed, shuffled and frozen)')
     add_threads_argument(parser)
 
 

@@ -15,6 +15,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='write the predictions (scores, labels, and each view\'s raw '
         'logits for `tdn ensemble`) to this .pkl file')
     parser.add_argument(
+        '--probe', action='store_true',
+        help='temporal probe: test again with the videos reversed, '
+        'shuffled (8 chunks out of order) and frozen (middle frame), same '
+        'protocol; prints top-1 under each and the order and motion gains, '
+        'writes WORK_DIR/probe/probe.json')
+    parser.add_argument(
         '--views', choices=VIEWS,
         help="rewrite the test pipeline for the release's protocol: 1 clip "
         'centre crop, 1 clip 3 crops, 10 clips x 3 crops')
@@ -28,12 +34,24 @@ def main(args: argparse.Namespace) -> int:
     if args.views:
         set_test_views(cfg, args.views)
     cfg.load_from = None  # loaded strictly by run_runner, before any test
+    if args.probe and args.launcher != 'none':
+        raise UsageError('--probe tests in one process: leave out '
+                         '--launcher')
+    if args.probe:
+        from tdn_plugin.apis.probe import check_probe
+        check_probe(cfg)
+    from tdn_plugin.utils.config_edit import dump_predictions
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise UsageError('--dump: the file must end in .pkl')
-        from tdn_plugin.utils.config_edit import dump_predictions
         cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {},
                                   keep_view_scores=True)
         dump_predictions(cfg, args.dump)
+    ordered = args.dump or osp.join(cfg.work_dir, 'probe', 'ordered.pkl')
+    if args.probe and not args.dump:
+        dump_predictions(cfg, ordered)
     run_runner(cfg, args.verbose, ['test'], args.checkpoint)
+    if args.probe:
+        from tdn_plugin.apis.probe import probe_checkpoint
+        probe_checkpoint(cfg, args.checkpoint, ordered, args.verbose)
     return 0

@@ -1,7 +1,8 @@
-"""Charts of a comparison of recognizers: accuracy against cost, and
-confusion matrices. Generic: models are told apart by the order they come
-in (colours of matplotlib's cycle) and by their group (marker shape), and
-are named in the legend, so no label sits on a marker or on another label.
+"""Charts of a comparison of recognizers: accuracy against cost, the
+temporal probe, and confusion matrices. Generic: models are told apart by
+the order they come in (colours of matplotlib's cycle) and by their group
+(marker shape), and are named in the legend, so no label sits on a marker
+or on another label.
 """
 import math
 from pathlib import Path
@@ -181,3 +182,91 @@ def plot_confusion(confusion: np.ndarray, classes: Sequence[str],
     fig.savefig(str(path), dpi=100)
     plt.close(fig)
 
+
+
+def plot_time_probe(names: Sequence[str], top1: Dict[str, Sequence[float]],
+                    path: Union[str, Path], title: str,
+                    lines: Sequence[Tuple[float, str]] = ()) -> None:
+    """The temporal probe of models: left, top-1 per model (numbered as
+    in the legend, so long config names never crowd the axis) under each
+    perturbation, grouped bars; right, top-1 against the motion gain
+    (``ordered - frozen``), marker shape: the order gain (``ordered -
+    shuffled``) positive or not.
+
+    Args:
+        names (Sequence[str]): The models, in order.
+        top1 (dict): ``'ordered'`` (first) and each perturbation -> top-1
+            (fractions) of each model.
+        path (str | Path): The PNG to write.
+        title (str): The figure's title.
+        lines (Sequence[tuple]): (top-1 fraction, label) reference lines,
+            e.g. chance. Defaults to none.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    plt = _pyplot()
+    palette = [plt.get_cmap(name)(i) for name, count in PALETTES
+               for i in range(count)]
+    colours = [palette[i % len(palette)] for i in range(len(names))]
+    modes = list(top1)
+    grey = plt.get_cmap('Greys')
+    shades = [grey(0.85 - 0.6 * i / max(len(modes) - 1, 1))
+              for i in range(len(modes))]
+    count = len(names) + len(lines)
+    longest = max([len(name) + 4 for name in names] + [30])
+    columns = max(1, min(count, LEGEND_CHARS // longest))
+    rows = math.ceil(count / columns)
+    fig, axes = plt.subplots(1, 2, figsize=(18, 4.8 + 0.25 * rows),
+                             gridspec_kw=dict(width_ratios=[1.4, 1]))
+    positions = np.arange(len(names))
+    width = 0.8 / len(modes)
+    for m, mode in enumerate(modes):
+        offset = (m - (len(modes) - 1) / 2) * width
+        axes[0].bar(positions + offset, [100 * v for v in top1[mode]],
+                    width=width * 0.95, color=shades[m], zorder=3,
+                    edgecolor=colours, linewidth=1.5,
+                    hatch=None if m == 0 else HATCHES[(m - 1) % len(HATCHES)])
+    axes[0].set_xticks(positions)
+    axes[0].set_xticklabels([str(i) for i in range(1, len(names) + 1)])
+    axes[0].set_xlabel('model (numbered as in the legend)')
+    axes[0].set_ylabel('top-1 on the test list (%)')
+    axes[0].set_title('top-1 under each perturbation of the test videos',
+                      fontsize=9)
+    axes[0].legend(handles=[Patch(facecolor=shades[m], edgecolor='black',
+                                  hatch=None if m == 0 else
+                                  HATCHES[(m - 1) % len(HATCHES)],
+                                  label=mode)
+                            for m, mode in enumerate(modes)],
+                   fontsize=8, loc='upper right', ncol=len(modes))
+    ordered = np.array(top1['ordered'], dtype=float)
+    motion = 100 * (ordered - np.array(top1['frozen'], dtype=float))
+    order = 100 * (ordered - np.array(top1['shuffled'], dtype=float))
+    for i, colour in enumerate(colours):
+        axes[1].scatter(motion[i], 100 * ordered[i], color=colour, s=140,
+                        marker='o' if order[i] > 0 else 's', zorder=3,
+                        edgecolor='black', linewidth=0.6)
+    axes[1].axvline(0, color='grey', linewidth=1)
+    axes[1].set_xlabel('motion gain: top-1 ordered - frozen (points)')
+    axes[1].set_title('accuracy vs motion gain (right: uses motion; '
+                      'circle: order gain > 0, square: none)', fontsize=9)
+    handles = [Line2D([], [], linestyle='', marker='o', markersize=9,
+                      color=c, markeredgecolor='black', label=f'{i} {n}')
+               for i, (n, c) in enumerate(zip(names, colours), 1)]
+    styles = [':', '--', '-.']
+    for index, (value, label) in enumerate(lines):
+        style = styles[index % len(styles)]
+        for ax in axes:
+            ax.axhline(100 * value, color='grey', linestyle=style,
+                       linewidth=1)
+        handles.append(Line2D([], [], color='grey', linestyle=style,
+                              label=f'{label} ({100 * value:.0f}%)'))
+    for ax in axes:
+        ax.set_ylim(0, 109)
+        ax.grid(axis='y', alpha=0.3, zorder=0)
+    fig.legend(handles=handles, loc='lower center', ncol=columns,
+               fontsize=9, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    inches = fig.get_figheight()
+    fig.tight_layout(rect=(0, (0.25 * rows + 0.15) / inches, 1, 1))
+    fig.savefig(str(path), dpi=100)
+    plt.close(fig)
