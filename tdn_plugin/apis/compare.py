@@ -429,7 +429,8 @@ class Comparison:
         named and the others go on), its wall time the ``probe`` phase."""
         from .probe import probe_models
         self.probes = probe_models(self.trained, self.runs, PREDICTIONS_FILE,
-                                   self.settings.verbose, log)
+                                   self.settings.verbose, log,
+                                   self.info.get('families'))
         self.phase('probe')
 
     def measure(self) -> Tuple[List[reports.ModelResult], object]:

@@ -107,20 +107,35 @@ class ProbeResult:
         found = self.accuracies.get(mode)
         return found.top1 if found else math.nan
 
-    def summary(self) -> Dict[str, float]:
+    def summary(self, family: Optional[str] = None) -> Dict[str, float]:
         """Top-1 under each mode and the gains, fractions: ``order_gain =
-        ordered - shuffled``, ``motion_gain = ordered - frozen``."""
-        top1 = {mode: self.top1(mode) for mode in MODES}
+        ordered - shuffled``, ``motion_gain = ordered - frozen``; over the
+        videos of one ``family`` of classes, or all."""
+        top1 = {mode: self.top1(mode) if family is None else
+                self.accuracies[mode].families.get(family, math.nan)
+                for mode in MODES}
         return dict(top1, order_gain=top1['ordered'] - top1['shuffled'],
                     motion_gain=top1['ordered'] - top1['frozen'])
 
+    def family_names(self) -> List[str]:
+        """The data's class families the accuracies have."""
+        found = self.accuracies.get('ordered')
+        return list(found.families) if found else []
+
     def json(self) -> dict:
         """``models.<name>.probe`` of ``results.json``: :meth:`summary`
-        rounded, or ``{"failed": why}``."""
+        rounded (and ``families``: family -> its :meth:`summary`), or
+        ``{"failed": why}``."""
         if self.failed:
             return dict(failed=self.failed)
-        return {key: reports._number(value, 4)
-                for key, value in self.summary().items()}
+        entry = {key: reports._number(value, 4)
+                 for key, value in self.summary().items()}
+        if self.family_names():
+            entry['families'] = {family: {
+                key: reports._number(value, 4)
+                for key, value in self.summary(family).items()}
+                for family in self.family_names()}
+        return entry
 
     def per_class(self, mode: str) -> np.ndarray:
         """Top-1 of each class under ``mode`` (NaN for a class without
@@ -134,7 +149,9 @@ class ProbeResult:
 def probe_model(cfg, checkpoint: Union[str, Path],
                 ordered_predictions: Union[str, Path],
                 verbose: bool = False, name: str = '',
-                log: Callable[[str], None] = print) -> ProbeResult:
+                log: Callable[[str], None] = print,
+                families: Optional[Dict[str, List[int]]] = None
+                ) -> ProbeResult:
     """Test a trained model under each perturbation of :data:`PERTURBED`.
 
     Args:
@@ -146,6 +163,8 @@ def probe_model(cfg, checkpoint: Union[str, Path],
         verbose (bool): Each Runner's environment and config dump.
         name (str): The model's name in the logs.
         log (Callable): Prints a line.
+        families (dict, optional): Family name -> its class indices: top-1
+            per family too.
 
     Returns:
         ProbeResult: The accuracies; the perturbed predictions are in
@@ -154,13 +173,13 @@ def probe_model(cfg, checkpoint: Union[str, Path],
     from tdn_plugin.engine.runner import run_config
     probe_dir = Path(cfg.work_dir) / PROBE_DIR
     result = ProbeResult({'ordered': reports.accuracy(
-        *reports.read_predictions(ordered_predictions))})
+        *reports.read_predictions(ordered_predictions), families)})
     start = time.perf_counter()
     for mode in PERTURBED:
         run_config(probe_config(cfg, mode, probe_dir), verbose,
                    f'{name}-{mode}' if name else mode, str(checkpoint))
         result.accuracies[mode] = reports.accuracy(
-            *reports.read_predictions(probe_dir / f'{mode}.pkl'))
+            *reports.read_predictions(probe_dir / f'{mode}.pkl'), families)
     result.test_s = time.perf_counter() - start
     summary = result.summary()
     log(f'{name + ": " if name else ""}probe: top-1 ' + ', '.join(
@@ -171,7 +190,8 @@ def probe_model(cfg, checkpoint: Union[str, Path],
 
 def probe_models(trained: Dict[str, tuple], runs: Dict[str, dict],
                  predictions_file: str, verbose: bool = False,
-                 log: Callable[[str], None] = print
+                 log: Callable[[str], None] = print,
+                 families: Optional[Dict[str, List[int]]] = None
                  ) -> Dict[str, ProbeResult]:
     """The probe of every trained model of a comparison; one that fails
     is named, with why, and the others go on.
@@ -185,6 +205,7 @@ def probe_models(trained: Dict[str, tuple], runs: Dict[str, dict],
             directory.
         verbose (bool): Each Runner's environment and config dump.
         log (Callable): Prints a line.
+        families (dict, optional): Family name -> its class indices.
 
     Returns:
         dict: Name -> :class:`ProbeResult`.
@@ -201,7 +222,7 @@ def probe_models(trained: Dict[str, tuple], runs: Dict[str, dict],
                 raise ProbeError(f'no checkpoint in {cfg.work_dir}')
             probes[name] = probe_model(
                 cfg, checkpoint, Path(cfg.work_dir) / predictions_file,
-                verbose, name, log)
+                verbose, name, log, families)
         except Exception as error:  # noqa: BLE001  one line, go on
             probes[name] = ProbeResult(failed=describe(error, 300,
                                                        file_name=True))
@@ -215,18 +236,25 @@ def probed(results: Sequence) -> list:
     return [r for r in results if getattr(r, 'probe', None) is not None]
 
 
-def probe_table(results: Sequence) -> Tuple[List[str], List[list]]:
-    """Header and one row of text per probed model."""
+def probe_table(results: Sequence, by_family: bool = False
+                ) -> Tuple[List[str], List[list]]:
+    """Header and one row of text per probed model (``by_family``: per
+    model and family of classes, the families' rows only)."""
     header = ['model', *MODES, 'order gain', 'motion gain']
+    if by_family:
+        header.insert(1, 'family')
     rows = []
     for r in probed(results):
         if r.probe.failed:
-            rows.append([r.name] + ['failed'] + ['-'] * (len(header) - 2))
+            if not by_family:
+                rows.append([r.name, 'failed'] + ['-'] * (len(header) - 2))
             continue
-        summary = r.probe.summary()
-        rows.append([r.name] + [reports.percent(summary[m]) for m in MODES]
-                    + [points(summary['order_gain']),
-                       points(summary['motion_gain'])])
+        for family in r.probe.family_names() if by_family else [None]:
+            summary = r.probe.summary(family)
+            rows.append([r.name] + ([family] if by_family else []) +
+                        [reports.percent(summary[m]) for m in MODES] +
+                        [points(summary['order_gain']),
+                         points(summary['motion_gain'])])
     return header, rows
 
 
@@ -294,6 +322,10 @@ def probe_markdown(results: Sequence,
     found = temporal_classes(results, classes)
     lines = ['', '## Temporal probe', '', markdown_table(*probe_table(
         results)), '', PROBE_NOTE]
+    by_family = probe_table(results, by_family=True)
+    if by_family[1]:
+        lines += ['', 'Per family of classes:', '',
+                  markdown_table(*by_family)]
     lines += [f'- {r.name}: probe **failed**: {r.probe.failed}'
               for r in probed(results) if r.probe.failed]
     if found:

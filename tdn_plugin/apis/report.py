@@ -157,12 +157,13 @@ class ModelResult:
 
     def probe_columns(self) -> dict:
         """The temporal probe's ``results.csv`` columns (none without a
-        probe): ``probe_<mode>`` top-1 and the gains, or
+        probe): ``probe_<mode>`` top-1 and the gains (over all videos), or
         ``probe_failed``."""
         if self.probe is None:
             return {}
         return {f'probe_{key}': value
-                for key, value in self.probe.json().items()}
+                for key, value in self.probe.json().items()
+                if key != 'families'}
 
     def json(self) -> dict:
         """The model's entry of ``results.json``: its :meth:`row` rounded

@@ -244,7 +244,9 @@ def plot_time_probe(names: Sequence[str], top1: Dict[str, Sequence[float]],
     for i, colour in enumerate(colours):
         axes[1].scatter(motion[i], 100 * ordered[i], color=colour, s=140,
                         marker='o' if order[i] > 0 else 's', zorder=3,
-                        edgecolor='black', linewidth=0.6)
+                        edgecolor='black', linewidth=0.6, alpha=0.8)
+    finite = [g for g in motion if math.isfinite(g)] + [0.0]
+    axes[1].set_xlim(min(finite) - 5, max(finite) + 5)
     axes[1].axvline(0, color='grey', linewidth=1)
     axes[1].set_xlabel('motion gain: top-1 ordered - frozen (points)')
     axes[1].set_title('accuracy vs motion gain (right: uses motion; '

@@ -156,7 +156,8 @@ def test_a_pipeline_without_a_sampler_is_refused():
         check_probe(cfg)
 
 
-def fake_probe(ordered, frozen, shuffled, reversed_=None, classes=3):
+def fake_probe(ordered, frozen, shuffled, reversed_=None, classes=3,
+               families=None):
     """A ProbeResult of per-class correct counts out of 10 videos each."""
     def accuracy(correct):
         labels = np.repeat(np.arange(classes), 10)
@@ -165,7 +166,7 @@ def fake_probe(ordered, frozen, shuffled, reversed_=None, classes=3):
             rows = np.arange(c * 10, (c + 1) * 10)
             scores[rows, labels[rows]] = 1
             scores[rows[right:], (labels[rows[right:]] + 1) % classes] = 2
-        return reports.accuracy(scores, labels)
+        return reports.accuracy(scores, labels, families)
     return ProbeResult({'ordered': accuracy(ordered),
                         'reversed': accuracy(reversed_ or ordered),
                         'shuffled': accuracy(shuffled),
@@ -177,7 +178,8 @@ def test_report_of_a_probe(tmp_path):
         reports.ModelResult('tdn_r50_with_a_long_mmaction2_style_name', 'a',
                             top1=0.9, confusion=np.eye(3, dtype=int),
                             probe=fake_probe([10, 10, 7], [2, 10, 7],
-                                             [10, 4, 7])),
+                                             [10, 4, 7], families=dict(
+                                                 motion=[0, 1], still=[2]))),
         reports.ModelResult('tsn', 'b', top1=0.5,
                             confusion=np.eye(3, dtype=int),
                             probe=ProbeResult(failed='RuntimeError: boom')),
@@ -192,8 +194,13 @@ def test_report_of_a_probe(tmp_path):
                                  classes)
     saved = json.loads(files['results'].read_text())
     probe = saved['models'][results[0].name]['probe']
+    families = probe.pop('families')
     assert probe == dict(ordered=0.9, reversed=0.9, shuffled=0.7,
                          frozen=0.6333, order_gain=0.2, motion_gain=0.2667)
+    assert families['motion'] == dict(ordered=1.0, reversed=1.0,
+                                      shuffled=0.7, frozen=0.6,
+                                      order_gain=0.3, motion_gain=0.4)
+    assert families['still']['motion_gain'] == 0.0
     assert saved['models']['tsn']['probe'] == {'failed': 'RuntimeError: boom'}
     assert saved['temporal_classes'] == found
     header = files['csv'].read_text().splitlines()[0].split(',')
@@ -203,6 +210,8 @@ def test_report_of_a_probe(tmp_path):
     assert '## Temporal probe' in table and 'push (100.0% -> 20.0%)' in table
     assert 'tsn: probe **failed**: RuntimeError: boom' in table
     assert '+26.7' in probe_markdown(results, classes)
+    assert '| tdn_r50_with_a_long_mmaction2_style_name | motion | 100.0% |' \
+        in table
     assert files['probe'].read_bytes()[:4] == b'\x89PNG'
 
 

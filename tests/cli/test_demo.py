@@ -22,7 +22,7 @@ ENTRY_KEYS = {'top1', 'top5', 'params', 'gmacs', 'cpu_ms_per_clip',
               'mean_class_accuracy', 'gmacs_per_view', 'views',
               'gmacs_per_video', 'frames_per_view', 'latency', 'train_s',
               'test_s', 'data_s', 'compute_s', 'config', 'work_dir',
-              'checkpoint', 'kind', 'init', 'protocol', 'recipe'}
+              'checkpoint', 'kind', 'init', 'protocol', 'recipe', 'probe'}
 # README.md, "Demo": run as written (the --quick one in full)
 README_DEMO_QUICK = 'tdn demo --quick --work-dir work_dirs/demo-quick'
 README_DEMO = 'tdn demo'
@@ -143,7 +143,9 @@ def test_readme_demo_quick_keeps_everything_under_its_work_dir(
     assert (work_dir / 'data' / 'train.txt').is_file()
 
     results = json.loads((work_dir / 'results.json').read_text())
-    assert list(results) == ['models', 'failed', 'settings']
+    # the temporal probe runs by default
+    assert list(results) == ['models', 'failed', 'settings',
+                             'temporal_classes']
     assert list(results['models']) == list(DEMO_MODELS)
     assert results['failed'] == {}
     settings = results['settings']
@@ -159,11 +161,20 @@ def test_readme_demo_quick_keeps_everything_under_its_work_dir(
         assert entry['params'] > 1e6 and isinstance(entry['params'], int)
         assert entry['gmacs'] > 0 and entry['cpu_ms_per_clip'] > 0
         assert entry['kind'] == '2D' and entry['init'] == 'scratch'
+        probe = entry['probe']
+        assert probe['ordered'] == entry['top1'], name
+        assert probe['motion_gain'] == pytest.approx(
+            probe['ordered'] - probe['frozen'], abs=1e-4)
+        assert 0 <= probe['reversed'] <= 1, name
     # TDN reads 5 frames per segment but runs its ResNet on the centre ones
     assert results['models']['tdn']['gmacs'] > \
         results['models']['tsn']['gmacs']
 
-    for png in ('accuracy_vs_cost.png', 'gradcam_tdn.png'):
+    assert settings['phase_s']['probe'] > 0
+    assert results['temporal_classes']['model'] in DEMO_MODELS
+    assert 'temporal probe' in out and 'time_probe.png' in out
+    for png in ('accuracy_vs_cost.png', 'gradcam_tdn.png',
+                'time_probe.png'):
         data = (work_dir / png).read_bytes()
         assert data[:8] == b'\x89PNG\r\n\x1a\n' and len(data) > 10_000, png
     for number, name in enumerate(DEMO_MODELS, 1):
