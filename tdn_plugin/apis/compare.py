@@ -600,4 +600,5 @@ def report_work_dirs(work_dirs: Sequence[Union[str, Path]],
             comparison.reload(name, Path(run_dir))
         except Exception as error:  # noqa: BLE001  one line, others go on
             comparison.fail(name, error)
+    comparison.phase('runs')
     return comparison.finish()

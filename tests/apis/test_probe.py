@@ -2,6 +2,7 @@
 views, MMAction2's configs by name, the report and a failed probe."""
 import copy
 import json
+import shutil
 
 import cv2
 import numpy as np
@@ -221,3 +222,29 @@ def test_a_model_whose_probe_fails_is_named(tmp_path, capsys):
     probes = probe_models({'broken': (None, cfg)}, {}, 'p.pkl')
     assert 'no checkpoint' in probes['broken'].failed
     assert 'broken: probe FAILED: ' in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_compare_from_work_dirs_with_probe(trained_run, tmp_path, capsys):
+    """`tdn compare --from-work-dirs RUN --probe`: the report's probe."""
+    run = tmp_path / 'run'  # a copy: the shared run stays as it is
+    run.mkdir()
+    for name in ('tdn_tiny.py', 'epoch_2.pth', 'last_checkpoint'):
+        shutil.copy(trained_run / name, run / name)
+    work_dir = tmp_path / 'report'
+    assert main(['compare', '--from-work-dirs', str(run),
+                 '--names', 'tiny', '--probe', '--latency-rounds', '1',
+                 '--work-dir', str(work_dir)]) == 0
+    results = json.loads((work_dir / 'results.json').read_text())
+    entry = results['models']['tiny']
+    assert entry['probe']['ordered'] == entry['top1']
+    assert set(entry['probe']) == {*MODES, 'order_gain', 'motion_gain'}
+    assert results['temporal_classes']['model'] == 'tiny'
+    assert results['settings']['phase_s']['probe'] > 0
+    for mode in PERTURBED:
+        assert (run / 'probe' / f'{mode}.pkl').is_file()
+    assert '## Temporal probe' in (work_dir / 'results.md').read_text()
+    assert 'probe_motion_gain' in (work_dir / 'results.csv').read_text()
+    assert (work_dir / 'time_probe.png').read_bytes()[:4] == b'\x89PNG'
+    out = capsys.readouterr().out
+    assert 'tiny: probe: top-1 ordered' in out
