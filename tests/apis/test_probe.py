@@ -225,12 +225,23 @@ def test_a_model_whose_probe_fails_is_named(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_compare_from_work_dirs_with_probe(trained_run, tmp_path, capsys):
-    """`tdn compare --from-work-dirs RUN --probe`: the report's probe."""
+def test_compare_from_work_dirs_with_probe(trained_run, tiny_videos,
+                                           tmp_path, capsys):
+    """`tdn compare --from-work-dirs RUN --probe`: the report's probe; a
+    truncated video in the test list is scored as in the main test."""
     run = tmp_path / 'run'  # a copy: the shared run stays as it is
     run.mkdir()
-    for name in ('tdn_tiny.py', 'epoch_2.pth', 'last_checkpoint'):
+    for name in ('epoch_2.pth', 'last_checkpoint'):
         shutil.copy(trained_run / name, run / name)
+    good = (tiny_videos / '000.mp4').read_bytes()
+    (tmp_path / 'truncated.mp4').write_bytes(good[:len(good) // 3])
+    videos = tmp_path / 'list.txt'
+    videos.write_text((tiny_videos / 'list.txt').read_text() +
+                      f'{tmp_path / "truncated.mp4"} 1\n')
+    (run / 'tdn_tiny.py').write_text((trained_run / 'tdn_tiny.py').read_text(
+    ).replace(str(tiny_videos / 'list.txt'), str(videos)) + (
+        "bad_videos = dict(skip=True, strict=False, max_consecutive=100)\n"
+        "runner_type = 'BadVideoRunner'\n"))  # as a compare run has
     work_dir = tmp_path / 'report'
     assert main(['compare', '--from-work-dirs', str(run),
                  '--names', 'tiny', '--probe', '--latency-rounds', '1',
@@ -242,7 +253,8 @@ def test_compare_from_work_dirs_with_probe(trained_run, tmp_path, capsys):
     assert results['temporal_classes']['model'] == 'tiny'
     assert results['settings']['phase_s']['probe'] > 0
     for mode in PERTURBED:
-        assert (run / 'probe' / f'{mode}.pkl').is_file()
+        _, labels = reports.read_predictions(run / 'probe' / f'{mode}.pkl')
+        assert len(labels) == 9  # the truncated video too
     assert '## Temporal probe' in (work_dir / 'results.md').read_text()
     assert 'probe_motion_gain' in (work_dir / 'results.csv').read_text()
     assert (work_dir / 'time_probe.png').read_bytes()[:4] == b'\x89PNG'
