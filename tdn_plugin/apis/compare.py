@@ -315,7 +315,8 @@ class Comparison:
     probes: Dict[str, object] = field(default_factory=dict)  # ProbeResult
 
     def phase(self, name: str) -> None:
-        """Note the end of a phase (``prepare``, ``runs``, ``measure``):
+        """Note the end of a phase (``prepare``, ``runs``, ``probe``,
+        ``measure``):
         the wall time of each goes into ``results.json``."""
         self.phase_s[name] = round(time.perf_counter() - self.start - sum(
             self.phase_s.values()), 2)

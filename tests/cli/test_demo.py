@@ -223,3 +223,6 @@ def test_demo_reuses_data_and_writes_markdown(tmp_path, capsys):
     assert [e['kind'] for e in results['models'].values()] == \
         ['2D', '3D', '3D']
     assert results['models']['i3d']['frames_per_view'] == 8
+    # the temporal probe of 3D CNNs: one 8-frame clip perturbed
+    assert all(set(e['probe']) >= {'reversed', 'shuffled', 'frozen'}
+               for e in results['models'].values())
