@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         'Make the toy motion videos (classes in time-reversed pairs) if '
         'they are not there, then `tdn compare` the demo models on them '
         '(configs/demo): the table, results.json/csv/md, a chart of '
-        'accuracy against cost, confusion matrices and a Grad-CAM picture '
+        'accuracy against cost, confusion matrices, the temporal probe '
+        '(time_probe.png) and a Grad-CAM picture '
         f'in WORK_DIR. The default models fit {BUDGET_S // 60} minutes on an '
         'idle 2-core CPU whose speed index (printed, with how busy the '
         f'machine is) is {REFERENCE_SPEED_INDEX_S} s.')
