@@ -1,3 +1,4 @@
+from .decord_walk_decode import DecordWalkDecode
 from .tdn_sample_frames import TDNSampleFrames
 
-__all__ = ['TDNSampleFrames']
+__all__ = ['DecordWalkDecode', 'TDNSampleFrames']

@@ -1,0 +1,201 @@
+import decord
+import numpy as np
+import pytest
+from decord._ffi.base import DECORDError
+from mmaction.datasets.transforms import DecordDecode, DecordInit
+from mmaction.registry import TRANSFORMS
+
+from tdn_plugin.datasets.transforms import DecordWalkDecode, TDNSampleFrames
+from tdn_plugin.utils.video_io import write_video
+
+NUM_FRAMES = 45
+SHORT_GOP, LONG_GOP = 4, 1000
+
+
+def gradient_frames(num_frames: int, height: int = 32,
+                    width: int = 64) -> np.ndarray:
+    """Moving colour ramps: the encoder puts keyframes at the GOP only."""
+    yy, xx = np.mgrid[:height, :width]
+    return np.stack([
+        np.stack([(xx * 8 + t * 5) % 256, (yy * 9 + t * 3) % 256,
+                  ((xx + yy) * 4 + t * 7) % 256], -1)
+        for t in range(num_frames)
+    ]).astype(np.uint8)
+
+
+@pytest.fixture(scope='module')
+def videos(tmp_path_factory):
+    """{(suffix, gop): path}: mp4 and avi, keyframes every 4 frames or
+    only the first."""
+    root = tmp_path_factory.mktemp('walk_videos')
+    frames = gradient_frames(NUM_FRAMES)
+    paths = {}
+    for suffix in ('mp4', 'avi'):
+        for gop in (SHORT_GOP, LONG_GOP):
+            path = str(root / f'gop{gop}.{suffix}')
+            write_video(path, frames, fps=25, gop=gop)
+            paths[suffix, gop] = path
+    return paths
+
+
+def decode(decoder, path, frame_inds, **extra):
+    results = DecordInit().transform(dict(filename=path, **extra))
+    results['frame_inds'] = np.array(frame_inds)
+    return decoder.transform(results)
+
+
+def tdn_inds(**kwargs):
+    np.random.seed(0)
+    return TDNSampleFrames(**kwargs).transform(
+        dict(total_frames=NUM_FRAMES, start_index=0))['frame_inds']
+
+
+INDICES = {
+    'tdn train': tdn_inds(num_segments=4),
+    'tdn 10x3 test': tdn_inds(num_segments=8, num_clips=10, test_mode=True),
+    'all': np.arange(NUM_FRAMES),
+    'descending': np.arange(NUM_FRAMES)[::-1],
+    'repeated': np.repeat([3, 3, 17, 2, 44, 17], 3),
+    'random': np.random.default_rng(0).integers(0, NUM_FRAMES, 60),
+    'negative': np.array([-1, 0, -NUM_FRAMES, 5]),
+    'one': np.array([30]),
+    'column': np.arange(10, 20)[:, None],  # squeezed, as DecordDecode does
+}
+
+
+def test_videos_have_the_keyframes_the_tests_need(videos):
+    for (_, gop), path in videos.items():
+        keys = decord.VideoReader(path).get_key_indices()
+        assert keys == list(range(0, NUM_FRAMES, min(gop, NUM_FRAMES)))
+
+
+@pytest.mark.parametrize('case', sorted(INDICES))
+def test_same_frames_as_decord_decode(videos, case):
+    """Every video, with seeks at each keyframe (0), at some (2) or only
+    where the indices go back (1000)."""
+    inds = INDICES[case]
+    for path in videos.values():
+        expected = decode(DecordDecode(), path, inds)['imgs']
+        for seek_cost in (0, 2, 1000):
+            got = decode(DecordWalkDecode(seek_cost=seek_cost), path,
+                         inds)['imgs']
+            assert len(got) == len(expected)
+            for a, b in zip(got, expected):
+                assert a.dtype == b.dtype and np.array_equal(a, b), (
+                    path, case, seek_cost)
+
+
+def test_results_dict_as_decord_decode(videos):
+    path = videos['mp4', SHORT_GOP]
+    inds = INDICES['column']
+    boxes = np.array([[0.1, 0.2, 0.5, 0.5]], np.float32)
+    extra = dict(gt_bboxes=boxes, proposals=boxes * 2)
+    expected = decode(DecordDecode(), path, inds, **extra)
+    got = decode(DecordWalkDecode(), path, inds, **extra)
+    assert sorted(got) == sorted(expected)
+    assert got['video_reader'] is None
+    assert got['original_shape'] == got['img_shape'] == (32, 64)
+    assert got['frame_inds'].shape == (10, )
+    for key in ('gt_bboxes', 'proposals', 'total_frames', 'avg_fps'):
+        assert np.array_equal(got[key], expected[key])
+    assert isinstance(got['imgs'], list)
+
+
+def test_repeated_frames_are_separate_arrays(videos):
+    # later transforms (Flip, ...) change frames in place
+    got = decode(DecordWalkDecode(), videos['mp4', LONG_GOP], [5, 5])
+    got['imgs'][0][:] = 0
+    assert got['imgs'][1].any()
+
+
+def test_out_of_range_raises_as_decord_decode(videos):
+    path = videos['avi', LONG_GOP]
+    for decoder in (DecordDecode(), DecordWalkDecode()):
+        with pytest.raises(IndexError):
+            decode(decoder, path, [0, NUM_FRAMES])
+        with pytest.raises(IndexError):
+            decode(decoder, path, [-NUM_FRAMES - 1])
+
+
+def test_truncated_video_as_decord_decode(videos, tmp_path):
+    """An avi cut short in its last frames: the frames decord still
+    indexes, decoded forward, are DecordDecode's (frames damaged by the
+    cut may differ where DecordDecode seeks back to them)."""
+    data = open(videos['avi', LONG_GOP], 'rb').read()
+    path = str(tmp_path / 'cut.avi')
+    open(path, 'wb').write(data[:data.rfind(b'idx1') - 300])
+    count = len(decord.VideoReader(path))
+    assert count < NUM_FRAMES
+    inds = np.arange(count)
+    expected = decode(DecordDecode(), path, inds)['imgs']
+    got = decode(DecordWalkDecode(), path, inds)['imgs']
+    assert np.array_equal(np.stack(got), np.stack(expected))
+
+
+def test_stream_ending_early_raises_decord_error():
+    class EndsEarly:
+        def __len__(self):
+            return 10
+
+        def get_key_indices(self):
+            return [0]
+
+        def seek_accurate(self, index):
+            pass
+
+        def next(self):
+            raise StopIteration
+
+    with pytest.raises(DECORDError, match='Error getting frame at: 0'):
+        DecordWalkDecode().transform(
+            dict(video_reader=EndsEarly(), frame_inds=np.array([0])))
+
+
+def test_efficient_mode_is_decord_decodes(videos):
+    path = videos['mp4', SHORT_GOP]
+    inds = [1, 6, 13]
+    expected = decode(DecordDecode('efficient'), path, inds)['imgs']
+    got = decode(DecordWalkDecode('efficient'), path, inds)['imgs']
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+def test_registered_and_checked():
+    decoder = TRANSFORMS.build(dict(type='DecordWalkDecode', seek_cost=3))
+    assert isinstance(decoder, DecordWalkDecode)
+    assert repr(decoder) == ('DecordWalkDecode(mode=accurate, '
+                             'seek_cost=3)')
+    with pytest.raises(ValueError, match='seek_cost'):
+        DecordWalkDecode(seek_cost=-1)
+    with pytest.raises(AssertionError):
+        DecordWalkDecode(mode='fast')
+
+
+def test_decodes_each_wanted_frame_once(videos):
+    """The 10-clip test: 400 indices, each distinct frame decoded once
+    in one forward pass (counted through the reader's calls)."""
+
+    class Counting:
+        def __init__(self, reader):
+            self.reader, self.nexts, self.seeks = reader, 0, 0
+
+        def __len__(self):
+            return len(self.reader)
+
+        def get_key_indices(self):
+            return self.reader.get_key_indices()
+
+        def seek_accurate(self, index):
+            self.seeks += 1
+            self.reader.seek_accurate(index)
+
+        def skip_frames(self, num):
+            self.reader.skip_frames(num)
+
+        def next(self):
+            self.nexts += 1
+            return self.reader.next()
+
+    inds = INDICES['tdn 10x3 test']
+    reader = Counting(decord.VideoReader(videos['mp4', LONG_GOP]))
+    DecordWalkDecode().transform(dict(video_reader=reader, frame_inds=inds))
+    assert reader.nexts == len(np.unique(inds)) and reader.seeks == 1
