@@ -1,6 +1,7 @@
 """Video files and the text files that describe them: the one home of the
-plugin's video suffixes, mp4 writer, frame reader, MMAction2 video-list
-reader, class-name reader and class-family (``families.json``) reader.
+plugin's video suffixes, mp4 writer, frame reader and extractor, MMAction2
+video-list reader, class-name reader and class-family (``families.json``)
+reader.
 
 Videos are written as mp4v with OpenCV (decord, MMAction2's reader, reads
 them back frame for frame) and read with decord. Frames are (T, H, W, 3)
@@ -153,6 +154,35 @@ def count_frames(path: PathLike) -> int:
     """
     import decord
     return len(decord.VideoReader(str(path)))
+
+
+def extract_frames(path: PathLike, directory: PathLike,
+                   filename_tmpl: str = 'img_{:05}.jpg',
+                   start_index: int = 1) -> int:
+    """Write a video's frames as JPEG images, as MMAction2's rawframe
+    datasets (``RawframeDataset``, ``RawFrameDecode``) read them.
+
+    Args:
+        path (str | Path): Video file.
+        directory (str | Path): Folder of the frames (made if missing).
+        filename_tmpl (str): Frame file name for its number. Defaults to
+            ``'img_{:05}.jpg'`` (MMAction2's).
+        start_index (int): Number of the first frame. Defaults to 1.
+
+    Returns:
+        int: Frames written.
+    """
+    import cv2
+    import decord
+    os.makedirs(directory, exist_ok=True)
+    reader = decord.VideoReader(str(path))
+    for i in range(len(reader)):
+        frame = reader.next().asnumpy()
+        name = os.path.join(str(directory),
+                            filename_tmpl.format(start_index + i))
+        if not cv2.imwrite(name, np.ascontiguousarray(frame[..., ::-1])):
+            raise OSError(f'cannot write {name}')
+    return len(reader)
 
 
 def _text_lines(path: PathLike) -> Iterator[Tuple[int, str]]:
