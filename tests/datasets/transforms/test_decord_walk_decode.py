@@ -190,3 +190,38 @@ def test_walks_through_near_keyframes_only():
     assert DecordWalkDecode(seek_cost=0).plan(
         wanted, keys).tolist() == [1, 13, 14, 20]
     assert DecordWalkDecode().plan(wanted, keys).tolist() == [1, 13, 14, 20]
+
+
+def test_bad_videos_are_skipped_and_named_as_with_decord_decode(
+        videos, tmp_path):
+    """SkipBadVideos over a truncated, an empty and a missing file: the
+    same samples load, the same files are named with the same causes."""
+    from mmengine.registry import init_default_scope
+
+    from tdn_plugin.datasets import SkipBadVideos
+    init_default_scope('mmaction')
+    data = open(videos['mp4', SHORT_GOP], 'rb').read()
+    (tmp_path / 'truncated.mp4').write_bytes(data[:200])
+    (tmp_path / 'empty.mp4').write_bytes(b'')
+    names = ['truncated.mp4', 'empty.mp4', 'missing.mp4']
+    ann = tmp_path / 'list.txt'
+    ann.write_text(f'{videos["mp4", SHORT_GOP]} 0\n' + ''.join(
+        f'{tmp_path / n} 1\n' for n in names) +
+                   f'{videos["avi", LONG_GOP]} 1\n')
+    outcomes = []
+    for decoder in ('DecordDecode', 'DecordWalkDecode'):
+        dataset = SkipBadVideos(dict(
+            type='VideoDataset', ann_file=str(ann), test_mode=True,
+            pipeline=[dict(type='DecordInit'),
+                      dict(type='TDNSampleFrames', num_segments=4,
+                           num_clips=2, test_mode=True),
+                      dict(type=decoder),
+                      dict(type='FormatShape', input_format='NCHW'),
+                      dict(type='PackActionInputs')]))
+        loaded = [dataset._load(i) for i in range(len(dataset))]
+        outcomes.append([(None if data is None else
+                          data['inputs'].numpy().tobytes(), cause)
+                         for data, cause in loaded])
+    assert outcomes[0] == outcomes[1]
+    assert [cause is None for _, cause in outcomes[0]] == [
+        True, False, False, False, True]
