@@ -61,3 +61,4 @@ def test_workers_and_ratios():
                      'tdn train walk / tsm train stock': 1.25,
                      'tdn 10x3 test: walk / stock': pytest.approx(1 / 3)}
     assert np.isfinite(list(found.values())).all()
+
