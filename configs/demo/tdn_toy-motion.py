@@ -33,7 +33,7 @@ train_pipeline = [
         type='TDNSampleFrames',
         num_segments=_base_.num_segments,
         frames_per_segment=frames_per_segment),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     *_base_.train_transforms
 ]
 val_pipeline = [
@@ -43,7 +43,7 @@ val_pipeline = [
         num_segments=_base_.num_segments,
         frames_per_segment=frames_per_segment,
         test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     *_base_.test_transforms
 ]
 test_pipeline = val_pipeline

@@ -26,7 +26,7 @@ file_client_args = dict(io_backend='disk')
 train_pipeline = [
     dict(type='DecordInit', **file_client_args),
     dict(type='TDNSampleFrames', num_segments=num_segments),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(
         type='MultiScaleCrop',
@@ -44,7 +44,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='DecordInit', **file_client_args),
     dict(type='TDNSampleFrames', num_segments=num_segments, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
@@ -59,7 +59,7 @@ test_pipeline = [
         num_segments=num_segments,
         num_clips=10,
         test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='ThreeCrop', crop_size=256),
     dict(type='FormatShape', input_format='NCHW'),

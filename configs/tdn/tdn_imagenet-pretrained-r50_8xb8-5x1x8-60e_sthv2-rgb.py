@@ -27,7 +27,7 @@ file_client_args = dict(io_backend='disk')
 train_pipeline = [
     dict(type='DecordInit', **file_client_args),
     dict(type='TDNSampleFrames', num_segments=num_segments),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(
         type='MultiScaleCrop',
@@ -44,7 +44,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='DecordInit', **file_client_args),
     dict(type='TDNSampleFrames', num_segments=num_segments, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),

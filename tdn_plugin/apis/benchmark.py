@@ -14,7 +14,6 @@ what this measures (``tdn benchmark --int8-accuracy`` measures it on a
 trained model, as ``tdn export --int8``).
 """
 import functools
-import glob
 import os.path as osp
 import statistics
 import tempfile
@@ -344,98 +343,79 @@ def profile_models(names: Sequence[str], size: int = 224,
             for name, profile in found.items()}
 
 
-# sthv1/sthv2-style train pipeline after the sampler
-STH_PIPELINE = [
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='MultiScaleCrop', input_size=224, scales=(1, 0.875, 0.75, 0.66),
-         random_crop=False, max_wh_scale_gap=1, num_fixed_crops=13),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCHW'),
-]
-SAMPLERS = {
-    'tdn': dict(type='TDNSampleFrames', num_segments=SEGMENTS),
-    'tsn': dict(type='SampleFrames', clip_len=1, frame_interval=1,
-                num_clips=SEGMENTS),
-}
+def train_rates(rows: List[dict]) -> Dict[str, float]:
+    """Clips/s one device trains, from the eager training steps of
+    ``rows``: model -> ``train_batch`` x 1000 / ``train_step_ms`` of its
+    fastest variant (fp32, AMP, channels-last)."""
+    rates: Dict[str, float] = {}
+    for r in rows:
+        if r.get('backend', '').startswith('torch') and \
+                r.get('train_step_ms') and r.get('train_batch'):
+            rate = r['train_batch'] * 1000 / r['train_step_ms']
+            rates[r['model']] = max(rate, rates.get(r['model'], 0.0))
+    return rates
 
 
-def benchmark_pipelines(count: int, size: int, frames: Sequence[int],
-                        repeats: int) -> List[dict]:
-    """Clips per second of TDN's and TSN's train pipelines (decode
-    included) on the same ``count`` toy motion videos of ``size`` x
-    ``size`` pixels and ``frames`` (a range) frames."""
-    from mmaction.registry import TRANSFORMS
-    from mmcv.transforms import Compose
-
-    import tdn_plugin
-    from tdn_plugin.datasets.toy_motion import make_toy_motion
-    from tdn_plugin.utils.timing import time_side_by_side
-    from tdn_plugin.utils.views import sampler_frames_per_view
-    tdn_plugin.register_all_modules(init_default_scope=True)
-    pipelines = {
-        name: Compose([TRANSFORMS.build(dict(type='DecordInit')),
-                       TRANSFORMS.build(sampler)] +
-                      [TRANSFORMS.build(t) for t in STH_PIPELINE])
-        for name, sampler in SAMPLERS.items()
-    }
-
-    def run(pipeline: Callable, videos: List[str]) -> None:
-        for video in videos:
-            pipeline(dict(filename=video, start_index=0, modality='RGB'))
-
-    with tempfile.TemporaryDirectory() as directory:
-        make_toy_motion(directory, videos_per_class=max(1, -(-count // 10)),
-                        val_per_class=0, size=size,
-                        num_frames_range=tuple(frames), progress=False,
-                        verify=False)
-        videos = sorted(glob.glob(osp.join(directory, 'videos', '*')))[:count]
-        timed = time_side_by_side(
-            {name: functools.partial(run, pipeline, videos)
-             for name, pipeline in pipelines.items()}, repeats, 1)
-    return [dict(pipeline=name,
-                 frames_per_clip=sampler_frames_per_view(SAMPLERS[name]),
-                 ms_per_clip=t.median_ms / len(videos),
-                 clips_per_s=1000 * len(videos) / t.median_ms,
-                 time_vs_tsn=t.median_ms / timed['tsn'].median_ms)
-            for name, t in timed.items()]
-
-
-def run_benchmark(names: Sequence[str], pipeline_videos: int = 16,
-                  video_size: int = 256,
-                  video_frames: Sequence[int] = (48, 96),
+def run_benchmark(names: Sequence[str], pipeline_videos: int = 2,
+                  models: bool = True,
+                  data: Optional[dict] = None,
+                  train_rate: Optional[float] = None,
                   profile: bool = False, **kwargs) -> dict:
-    """:func:`benchmark_models` and :func:`benchmark_pipelines` (and
-    :func:`profile_models`), with the machine and the package versions.
+    """:func:`benchmark_models` and the data pipelines
+    (:func:`tdn_plugin.apis.data_benchmark.benchmark_data_pipelines`), and
+    :func:`profile_models`, with the machine and the package versions.
 
     Args:
         names (Sequence[str]): Names in :data:`MODELS`.
-        pipeline_videos (int): Toy videos for the pipeline benchmark (0:
-            skip it). Defaults to 16.
-        video_size (int): Their size. Defaults to 256.
-        video_frames (Sequence[int]): Their frame-count range. Defaults to
-            (48, 96).
+        pipeline_videos (int): Generated clips per GOP for the data
+            pipelines (0, with no ``data['videos']``: skip them). Defaults
+            to 2.
+        models (bool): Time the models (False: the data pipelines only).
+            Defaults to True.
+        data (dict, optional): The other arguments of
+            ``benchmark_data_pipelines`` (``gops``, ``seconds``,
+            ``videos``, ``pipelines``, ``decoders``).
+        train_rate (float, optional): Clips/s one GPU trains, for the
+            workers each train pipeline needs; by default, on CUDA, each
+            model's measured training step (:func:`train_rates`).
         profile (bool): Also profile each model's eager inference (CPU,
             ``repeats`` rounds). Defaults to False.
         **kwargs: The other arguments of :func:`benchmark_models`.
 
     Returns:
         dict: ``machine``, ``settings``, ``rows``, ``load``, ``warning``
-        (and ``pipelines``, ``profile``).
+        (and ``data_pipelines``, ``profile``).
     """
-    from tdn_plugin.utils.timing import machine_info, package_versions
-    result = benchmark_models(names, **kwargs)
+    from tdn_plugin.utils.timing import (
+        LoadMonitor,
+        machine_info,
+        package_versions,
+    )
+
+    from .data_benchmark import benchmark_data_pipelines
+    data = dict(data or {})
+    if models:
+        result = benchmark_models(names, **kwargs)
+    else:
+        result = dict(rows=[], settings=dict(
+            device=kwargs.get('device', 'cpu'),
+            repeats=kwargs.get('repeats', 5)))
     result = dict(machine=dict(machine_info(result['settings']['device']),
                                **package_versions()), **result)
-    if pipeline_videos:
-        result['pipelines'] = benchmark_pipelines(
-            pipeline_videos, video_size, video_frames,
-            result['settings']['repeats'])
-        result['settings'].update(video_size=video_size,
-                                  video_frames=list(video_frames),
-                                  pipeline_videos=pipeline_videos)
-    if profile:
+    if pipeline_videos or data.get('videos'):
+        rates = {}
+        if train_rate:
+            rates = dict(tdn=train_rate, tsm=train_rate)
+        elif result['settings']['device'] == 'cuda':
+            rates = train_rates(result['rows'])
+        with LoadMonitor() as load:
+            found = benchmark_data_pipelines(
+                count=pipeline_videos, repeats=result['settings']['repeats'],
+                train_rates=rates, **data)
+        result['data_pipelines'] = dict(found, load=load.json(),
+                                        warning=load.warning())
+        result['settings'].update(pipeline_videos=pipeline_videos)
+    if profile and models:
         result['profile'] = profile_models(
             names, result['settings']['size'], result['settings']['repeats'])
     return result
@@ -448,10 +428,6 @@ ROW_COLUMNS = dict(
     latency_vs_tsm_torch=('x TSM torch', '.3f'),
     throughput_clips_per_s=('clips/s', '.2f'),
     train_step_ms=('train ms', '.1f'), train_vs_tsm=('x TSM', '.3f'))
-PIPELINE_COLUMNS = dict(
-    pipeline=('pipeline', 's'), frames_per_clip=('frames', 'd'),
-    ms_per_clip=('ms/clip', '.1f'), clips_per_s=('clips/s', '.2f'),
-    time_vs_tsn=('x TSN', '.3f'))
 
 
 def _print_table(rows: List[dict], columns: Dict[str, tuple]) -> None:
@@ -490,6 +466,17 @@ def _print_profile(profiles: Dict[str, dict]) -> None:
                 [f'{n} x TSM' for n in others], table)
 
 
+def _print_data(data: dict) -> None:
+    """The data-pipeline figures, the load while they ran, its warning."""
+    from tdn_plugin.utils.timing import LoadMonitor
+
+    from .data_benchmark import print_data_pipelines
+    print_data_pipelines(data)
+    print(LoadMonitor.text(data.get('load') or {}))
+    if data.get('warning'):
+        print(f'warning: {data["warning"]}')
+
+
 def print_result(result: dict) -> None:
     """Print the benchmark: the machine (CPU capability, oneDNN's ISA),
     what was timed, the load, the tables (each ratio to TSM also round by
@@ -502,6 +489,10 @@ def print_result(result: dict) -> None:
     """
     from tdn_plugin.utils.timing import LoadMonitor, instruction_sets
     settings, machine = result['settings'], result['machine']
+    if not result['rows']:  # the data pipelines only
+        print(f'machine: {machine}')
+        _print_data(result['data_pipelines'])
+        return
     print(f'machine: {machine}\n{instruction_sets(machine)}\n'
           f'timed: {settings["timed"]}; '
           f'{settings["mode"]}; input {settings["size"]}x{settings["size"]}'
@@ -520,8 +511,8 @@ def print_result(result: dict) -> None:
                   for kind, p in rounds if p and r['model'] != 'tsm']
         if rounds:
             print(f'{r["model"]} {r["backend"]}: ' + '; '.join(rounds))
-    if result.get('pipelines'):
-        _print_table(result['pipelines'], PIPELINE_COLUMNS)
+    if result.get('data_pipelines'):
+        _print_data(result['data_pipelines'])
     if result.get('profile'):
         _print_profile(result['profile'])
     top1 = result.get('int8_top1')

@@ -5,9 +5,9 @@ report: runs -> results -> one report (:class:`Comparison`).
 Each config runs as it is except for what the comparison makes equal
 (:class:`CompareSettings`, :func:`prepare_config`): the data and classes,
 the epochs, the input size, the seed, the weights, the recipe, the
-bad-video policy (skipped and named in training, scored as blank in test)
-and one test protocol. Each model is tested once after training; its
-dumped predictions make every accuracy of the report
+bad-video policy (skipped and named in training, scored as blank in test),
+one test protocol and the video decoder. Each model is tested once after
+training; its dumped predictions make every accuracy of the report
 (:mod:`tdn_plugin.apis.report`). Parameters and MACs come from mmengine's
 counter, latency from the side-by-side timer on the model's inference
 form, all models in one process. A config that fails is named with why,
@@ -70,6 +70,9 @@ class CompareSettings:
         recipe (str): ``'shared'``: the first config's optimiser,
             schedule, batch and clip grad for all; ``'own'``: each
             config's, its lr scaled linearly to the batch used.
+        decoder (str): ``'walk'``: every ``DecordDecode`` becomes
+            ``DecordWalkDecode`` (same frames, each decoded once);
+            ``'own'``: each config's decoder.
         seed (int): The seed of every run.
         latency_rounds (int): Timed rounds of the latency.
         cfg_options (dict, optional): Merged into every config first.
@@ -91,6 +94,7 @@ class CompareSettings:
     views: str = '1x1'
     pretrained: str = 'keep'
     recipe: str = 'shared'
+    decoder: str = 'walk'
     seed: int = 0
     cfg_options: Optional[dict] = None
     latency_rounds: int = 20
@@ -182,6 +186,7 @@ def prepare_config(config: Union[str, Path], work_dir: Union[str, Path],
                   settings.val_list)
     if is_video_list(settings.train_list or settings.val_list):
         edit.read_videos(cfg)
+    edit.set_video_decoder(cfg, settings.decoder)
     if num_classes is not None:
         edit.set_num_classes(cfg, num_classes)
     if settings.input_size is not None:

@@ -34,9 +34,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--variants', nargs='+',
         choices=['fp32', 'amp', 'channels_last', 'amp+channels_last'],
         help='eager variants; default: fp32 on CPU, all four on CUDA')
-    parser.add_argument(
-        '--pipeline-videos', type=int, default=16,
-        help='toy videos for the data-pipeline benchmark (0: skip it)')
+    from tdn_plugin.apis.data_benchmark import DECODERS, PIPELINES
+    data = parser.add_argument_group(
+        'data pipelines (the TDN and TSM K400 train and test pipelines, per '
+        'clip and per data worker)')
+    data.add_argument(
+        '--pipeline-videos', type=int, default=2,
+        help='generated Kinetics-like clips (340x256, 25/30 fps) per GOP '
+        '(0: skip the data pipelines; default: %(default)s)')
+    data.add_argument(
+        '--pipeline-gops', type=int, nargs='+', default=[250, 12],
+        metavar='G', help='a clip set per keyframe interval (default: 250, '
+        'long as in Kinetics, and 12)')
+    data.add_argument('--pipeline-seconds', type=float, default=10.0,
+                      metavar='S', help='length of the generated clips '
+                      '(default: %(default)s)')
+    data.add_argument(
+        '--pipeline-clips', nargs='+', metavar='VIDEO',
+        help='your videos or folders of videos instead of generated clips')
+    data.add_argument('--pipelines', nargs='+', choices=PIPELINES,
+                      default=list(PIPELINES), metavar='P',
+                      help=f'of {", ".join(PIPELINES)} (default: all)')
+    data.add_argument(
+        '--decoders', nargs='+', choices=DECODERS, default=list(DECODERS),
+        help="stock: MMAction2's DecordDecode; walk: DecordWalkDecode; "
+        'rawframes: the frames as JPEG files, RawFrameDecode (default: '
+        'all)')
+    data.add_argument(
+        '--train-rate', type=float, metavar='CLIPS_PER_S',
+        help='clips/s one GPU trains, for the data workers each train '
+        "pipeline needs (default with --device cuda: each model's "
+        'measured training step)')
+    data.add_argument('--pipelines-only', action='store_true',
+                      help='time the data pipelines only, not the models')
     parser.add_argument(
         '--threads', type=int,
         help='CPU threads (default: OMP_NUM_THREADS, else all cores; '
@@ -87,6 +117,24 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError('--profile profiles eager PyTorch on the CPU: use '
                          'it with --backends torch and without --device '
                          'cuda')
+    if args.train_rate is not None and args.train_rate <= 0:
+        raise UsageError('--train-rate must be > 0 (clips/s per GPU)')
+    if min(args.pipeline_gops) < 1 or args.pipeline_seconds <= 0 or \
+            args.pipeline_videos < 0:
+        raise UsageError('--pipeline-gops and --pipeline-seconds must be '
+                         '> 0, --pipeline-videos >= 0')
+    clips = None
+    if args.pipeline_clips:
+        import os
+
+        from tdn_plugin.utils.errors import MissingFileError
+        from tdn_plugin.utils.video_io import list_videos
+        clips = list_videos(args.pipeline_clips)
+        missing = [c for c in clips if not os.path.isfile(c)]
+        if missing or not clips:
+            raise MissingFileError('--pipeline-clips: ' + (
+                f'video not found: {missing[0]}' if missing else
+                'no videos in ' + ' '.join(args.pipeline_clips)))
     if args.json:
         check_output_file(args.json)
     print(f'tdn benchmark: {set_threads(args.threads)}, CPU capability '
@@ -94,10 +142,15 @@ def main(args: argparse.Namespace) -> int:
     models = args.models or (MODELS if args.backends == ['torch'] else
                              ['tdn'])
     models = list(dict.fromkeys(models + ['tsm']))
+    data = dict(gops=args.pipeline_gops, seconds=args.pipeline_seconds,
+                videos=clips, pipelines=args.pipelines,
+                decoders=args.decoders)
     result = run_benchmark(
         models, device=args.device, backends=args.backends,
         variants=args.variants, pipeline_videos=args.pipeline_videos
-        if 'torch' in args.backends else 0, size=args.size, batch=args.batch,
+        if 'torch' in args.backends or args.pipelines_only else 0,
+        models=not args.pipelines_only, data=data,
+        train_rate=args.train_rate, size=args.size, batch=args.batch,
         train_batch=args.train_batch or 2, train=args.train_batch > 0,
         repeats=args.repeats, int8=args.int8, profile=args.profile)
     if args.int8 and args.int8_accuracy:

@@ -7,7 +7,7 @@ from .utils import add_cfg_options, add_threads_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from tdn_plugin.utils.config_edit import PRETRAINED, RECIPES
+    from tdn_plugin.utils.config_edit import DECODERS, PRETRAINED, RECIPES
     from tdn_plugin.utils.views import VIEWS
     parser.description = (
         'Train and test every config (any MMAction2 recognizer, 2D or 3D) '
@@ -56,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="shared: the first config's optimiser, schedule, warm-up, "
         "weight decay, batch and clip grad for all; own: each config's, its "
         'lr scaled linearly to the batch used (default: %(default)s)')
+    budget.add_argument(
+        '--decoder', choices=DECODERS, default='walk',
+        help='walk: every DecordDecode becomes DecordWalkDecode (the same '
+        'frames, each decoded once), so data time compares on equal terms; '
+        "own: each config's decoder (default: %(default)s)")
     budget.add_argument('--seed', type=int, default=0)
     add_cfg_options(budget, 'merged into every config first')
     parser.add_argument('--work-dir', default='work_dirs/compare',

@@ -1,7 +1,7 @@
 """Datasets, transforms and the toy motion generator.
 
 The registered parts (``SkipBadVideos``, ``TDNSampleFrames``,
-``PerturbFrameIndices``) are imported
+``DecordWalkDecode``, ``PerturbFrameIndices``) are imported
 by :func:`tdn_plugin.register_all_modules`; here they load on first use, so
 that the toy generator (:mod:`.toy_motion`) imports without torch or
 MMAction2 (``tdn make-toy-data --help`` stays instant).
@@ -10,6 +10,7 @@ import importlib
 
 _LAZY = {
     'BadVideoError': '.skip_bad_videos',
+    'DecordWalkDecode': '.transforms',
     'SkipBadVideos': '.skip_bad_videos',
     'PerturbFrameIndices': '.transforms',
     'TDNSampleFrames': '.transforms',

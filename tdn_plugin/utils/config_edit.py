@@ -124,6 +124,9 @@ def set_data(cfg, data_root: Optional[str] = None,
 # the choices of ``tdn compare --pretrained`` and ``--recipe``
 PRETRAINED = ('keep', 'none')
 RECIPES = ('shared', 'own')
+# video decoders of tdn compare: the plugin's forward walk for all, or each
+# config's own
+DECODERS = ('walk', 'own')
 
 
 def _inflates_2d(module: dict) -> bool:
@@ -316,3 +319,26 @@ def read_videos(cfg) -> None:
             else:
                 pipeline.append(transform)
         dataset.pipeline = pipeline
+
+
+def set_video_decoder(cfg, decoder: str = 'walk') -> None:
+    """Give every video pipeline of a config the same decoder: with
+    ``'walk'``, each MMAction2 ``DecordDecode`` becomes the plugin's
+    ``DecordWalkDecode`` (the same frames, each decoded once; its options,
+    e.g. ``mode``, kept), so data time is compared on equal terms;
+    ``'own'`` keeps each config's.
+
+    Args:
+        cfg (mmengine.Config): The config, changed in place.
+        decoder (str): One of :data:`DECODERS`. Defaults to 'walk'.
+    """
+    if decoder not in DECODERS:
+        raise ValueError(f'decoder must be one of {DECODERS}, got '
+                         f'{decoder!r}')
+    if decoder == 'own':
+        return
+    for _, dataset in datasets_of(cfg):
+        for transform in dataset.get('pipeline') or []:
+            if transform.get('type') in ('DecordDecode',
+                                         'mmaction.DecordDecode'):
+                transform['type'] = 'DecordWalkDecode'

@@ -1,6 +1,7 @@
 """Video files and the text files that describe them: the one home of the
-plugin's video suffixes, mp4 writer, frame reader, MMAction2 video-list
-reader, class-name reader and class-family (``families.json``) reader.
+plugin's video suffixes, mp4 writer, frame reader and extractor, MMAction2
+video-list reader, class-name reader and class-family (``families.json``)
+reader.
 
 Videos are written as mp4v with OpenCV (decord, MMAction2's reader, reads
 them back frame for frame) and read with decord. Frames are (T, H, W, 3)
@@ -51,19 +52,27 @@ def even_size(height: int, width: int) -> Tuple[int, int]:
 
 
 @contextlib.contextmanager
-def mp4_writer(path: PathLike, fps: float, height: int,
-               width: int) -> Iterator[Callable[[np.ndarray], None]]:
+def mp4_writer(path: PathLike,
+               fps: float,
+               height: int,
+               width: int,
+               gop: Optional[int] = None
+               ) -> Iterator[Callable[[np.ndarray], None]]:
     """Open an mp4v file; yield a function that appends one RGB frame.
 
     Frames of an odd side are padded (border replicated) to
     :func:`even_size`, as mp4v needs. The file is closed on exit, also
-    after an error.
+    after an error. The container follows the suffix (``.mp4``, ``.avi``,
+    ...), the codec is always mp4v (MPEG-4 part 2, no B-frames).
 
     Args:
         path (str | Path): The ``.mp4`` to write.
         fps (float): Frames per second.
         height (int): Height of the frames that will be written.
         width (int): Width of the frames that will be written.
+        gop (int, optional): Frames from one keyframe to the next (the
+            encoder may add keyframes where the picture changes
+            completely). Defaults to None (OpenCV's 12).
 
     Yields:
         callable: ``write(frame)``, frame (H, W, 3) uint8 RGB.
@@ -73,8 +82,10 @@ def mp4_writer(path: PathLike, fps: float, height: int,
     """
     import cv2
     out_h, out_w = even_size(height, width)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'),
-                             fps, (out_w, out_h))
+    params = [] if gop is None else [cv2.VIDEOWRITER_PROP_GOP_SIZE, gop]
+    writer = cv2.VideoWriter(str(path), cv2.CAP_FFMPEG,
+                             cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                             (out_w, out_h), params)
     if not writer.isOpened():
         raise OSError(f'cannot open {path} for writing (OpenCV mp4v)')
 
@@ -91,20 +102,24 @@ def mp4_writer(path: PathLike, fps: float, height: int,
         writer.release()
 
 
-def write_video(path: PathLike, frames: np.ndarray,
-                fps: float = DEFAULT_FPS) -> None:
+def write_video(path: PathLike,
+                frames: np.ndarray,
+                fps: float = DEFAULT_FPS,
+                gop: Optional[int] = None) -> None:
     """Write frames as an mp4v video that decord reads back.
 
     Args:
-        path (str | Path): The ``.mp4`` to write.
+        path (str | Path): The ``.mp4`` (or ``.avi``) to write.
         frames (np.ndarray): (T, H, W, 3) uint8 RGB.
         fps (float): Frames per second. Defaults to 12.
+        gop (int, optional): Keyframe interval, see :func:`mp4_writer`.
+            Defaults to None (OpenCV's 12).
 
     Raises:
         OSError: OpenCV cannot open ``path`` for writing.
     """
     height, width = frames.shape[1:3]
-    with mp4_writer(path, fps, height, width) as write:
+    with mp4_writer(path, fps, height, width, gop) as write:
         for frame in frames:
             write(frame)
 
@@ -139,6 +154,35 @@ def count_frames(path: PathLike) -> int:
     """
     import decord
     return len(decord.VideoReader(str(path)))
+
+
+def extract_frames(path: PathLike, directory: PathLike,
+                   filename_tmpl: str = 'img_{:05}.jpg',
+                   start_index: int = 1) -> int:
+    """Write a video's frames as JPEG images, as MMAction2's rawframe
+    datasets (``RawframeDataset``, ``RawFrameDecode``) read them.
+
+    Args:
+        path (str | Path): Video file.
+        directory (str | Path): Folder of the frames (made if missing).
+        filename_tmpl (str): Frame file name for its number. Defaults to
+            ``'img_{:05}.jpg'`` (MMAction2's).
+        start_index (int): Number of the first frame. Defaults to 1.
+
+    Returns:
+        int: Frames written.
+    """
+    import cv2
+    import decord
+    os.makedirs(directory, exist_ok=True)
+    reader = decord.VideoReader(str(path))
+    for i in range(len(reader)):
+        frame = reader.next().asnumpy()
+        name = os.path.join(str(directory),
+                            filename_tmpl.format(start_index + i))
+        if not cv2.imwrite(name, np.ascontiguousarray(frame[..., ::-1])):
+            raise OSError(f'cannot write {name}')
+    return len(reader)
 
 
 def _text_lines(path: PathLike) -> Iterator[Tuple[int, str]]:

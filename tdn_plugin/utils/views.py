@@ -279,6 +279,6 @@ def video_test_pipeline(cfg) -> List[dict]:
     pipeline = [copy.deepcopy(dict(t)) for t in config_test_pipeline(cfg)]
     if any(t['type'] in _VIDEO_READERS for t in pipeline):
         return pipeline
-    pipeline = [dict(type='DecordDecode') if t['type'] == 'RawFrameDecode'
+    pipeline = [dict(type='DecordWalkDecode') if t['type'] == 'RawFrameDecode'
                 else t for t in pipeline]
     return [dict(type='DecordInit')] + pipeline

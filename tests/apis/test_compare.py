@@ -195,6 +195,17 @@ def test_pretrained_none_clears_every_source(config, tmp_path):
     assert cfg.val_dataloader is None and cfg.train_cfg.max_epochs == 1
 
 
+def test_every_contender_gets_the_walk_decoder_unless_own(tmp_path):
+    config = MMACTION + ('tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_'
+                         'kinetics400-rgb.py')
+    for decoder, expected in (('walk', 'DecordWalkDecode'),
+                              ('own', 'DecordDecode')):
+        cfg = _prepare(config, tmp_path, decoder=decoder, pretrained='none')
+        for loader in ('train_dataloader', 'test_dataloader'):
+            types = [t['type'] for t in cfg[loader].dataset.pipeline]
+            assert types[2] == expected, (decoder, types)
+
+
 def test_an_input_size_a_model_cannot_take_is_one_line(tmp_path):
     with pytest.raises(CompareError, match='--input-size 112'):
         _prepare(MMACTION + 'c3d/c3d_sports1m-pretrained_8xb30-16x1x1-45e_'

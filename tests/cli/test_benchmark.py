@@ -9,13 +9,15 @@ from tdn_plugin.utils.errors import UsageError
 @pytest.mark.slow
 def test_benchmark_runs_side_by_side(tmp_path, capsys):
     """Plumbing only (tiny sizes): every model, each ratio computed from the
-    figures of the same run, the data pipelines over the number of videos
-    asked for. Speed itself is never asserted."""
+    figures of the same run, the data pipelines over the clips asked for.
+    Speed itself is never asserted."""
     out = tmp_path / 'bench.json'
     assert main(['benchmark', '--size', '32', '--batch', '2',
                  '--train-batch', '1', '--repeats', '2',
-                 '--pipeline-videos', '2', '--profile', '--json',
-                 str(out)]) == 0
+                 '--pipeline-videos', '1', '--pipeline-seconds', '0.4',
+                 '--pipeline-gops', '4', '--pipelines', 'tdn-train',
+                 'tsm-train', '--decoders', 'stock', 'walk', '--train-rate',
+                 '30', '--profile', '--json', str(out)]) == 0
     result = json.loads(out.read_text())
     rows = {r['model']: r for r in result['rows']}
     assert set(rows) == {'tdn', 'gtdnet', 'tsm', 'tsn'}
@@ -30,16 +32,21 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
         assert row['train_vs_tsm'] == pytest.approx(
             row['train_step_ms'] / rows['tsm']['train_step_ms'])
         assert row['throughput_clips_per_s'] > 0
-    assert result['settings']['pipeline_videos'] == 2
-    pipes = {r['pipeline']: r for r in result['pipelines']}
-    assert {p: r['frames_per_clip'] for p, r in pipes.items()} == dict(
-        tdn=40, tsn=8)
-    for row in pipes.values():
+    assert result['settings']['pipeline_videos'] == 1
+    data = result['data_pipelines']
+    assert data['clip_sets']['short gop 4']['identical_frames'] is True
+    pipes = {(r['pipeline'], r['decoder']): r for r in data['rows']}
+    assert {p: r['frames_per_clip'] for p, r in pipes.items()} == {
+        ('tdn-train', 'stock'): 40, ('tdn-train', 'walk'): 40,
+        ('tsm-train', 'stock'): 8, ('tsm-train', 'walk'): 8}
+    for (name, _), row in pipes.items():
         assert row['ms_per_clip'] * row['clips_per_s'] == pytest.approx(
             1000)
-        assert row['time_vs_tsn'] == pytest.approx(
-            row['ms_per_clip'] / pipes['tsn']['ms_per_clip'])
+        assert row['time_vs_stock'] == pytest.approx(
+            row['ms_per_clip'] / pipes[name, 'stock']['ms_per_clip'])
+        assert row['workers'] == max(1, -(-30 // row['clips_per_s']))
     printed = capsys.readouterr().out
+    assert 'clips/s/worker' in printed and 'x stock' in printed
     assert 'x TSM' in printed
     assert f'{rows["tdn"]["latency_vs_tsm"]:.3f}' in printed
     assert 'timed: ' in printed and 'minor page faults' in printed
@@ -85,3 +92,32 @@ def test_profile_of_the_runtimes_alone_is_a_usage_error(capsys):
         main(argv)
     assert run(argv) == 1
     assert capsys.readouterr().err.count('\n') == 1
+
+
+@pytest.mark.parametrize('options, message', [
+    (['--train-rate', '0'], '--train-rate'),
+    (['--pipeline-gops', '0'], '--pipeline-gops'),
+    (['--pipeline-clips', 'no/such.mp4'], 'no/such.mp4'),
+])
+def test_bad_data_pipeline_options_are_one_line(options, message, capsys):
+    argv = ['benchmark', '--pipelines-only'] + options
+    assert run(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and message in err
+
+
+@pytest.mark.slow
+def test_data_pipelines_alone_on_given_videos(tiny_videos, tmp_path, capsys):
+    """--pipelines-only on the user's videos: no model timed."""
+    out = tmp_path / 'data.json'
+    assert main(['benchmark', '--pipelines-only', '--pipeline-clips',
+                 str(tiny_videos / '000.mp4'), '--pipelines', 'tdn-test-1x1',
+                 '--decoders', 'stock', 'walk', 'rawframes', '--repeats',
+                 '1', '--json', str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result['rows'] == []
+    data = result['data_pipelines']
+    assert list(data['clip_sets']) == ['given videos']
+    assert {r['decoder'] for r in data['rows']} == {'stock', 'walk',
+                                                   'rawframes'}
+    assert 'tdn-test-1x1' in capsys.readouterr().out

@@ -45,7 +45,7 @@ STEP_CONFIGS = {
     'tdn_kinetics400-pretrained-r50_8xb16-5x1x16-25e_hmdb51-split1-rgb.py',
 }
 DECODE_INIT = {'DecordInit', 'OpenCVInit', 'PyAVInit'}
-DECODE = {'DecordDecode', 'OpenCVDecode', 'PyAVDecode', 'RawFrameDecode'}
+DECODE = {'DecordDecode', 'DecordWalkDecode', 'OpenCVDecode', 'PyAVDecode', 'RawFrameDecode'}
 SAMPLERS = {'TDNSampleFrames', 'SampleFrames'}
 CROPS = {'ThreeCrop': 3, 'TenCrop': 10}
 SPLITS = ('train', 'val', 'test')

@@ -123,3 +123,31 @@ def test_set_input_size_gives_mmaction2_random_crop_its_size():
     assert crop.size == 64 and 'crop_size' not in crop
     assert resize.scale == (-1, 73)
     TRANSFORMS.build(crop)
+
+
+def test_set_video_decoder_walks_every_decord_decode():
+    import pytest
+
+    from tdn_plugin.utils.config_edit import read_videos, set_video_decoder
+    tsm = _mmaction('tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_'
+                    'kinetics400-rgb.py')
+    tsm.train_dataloader.dataset = dict(  # through a wrapper, options kept
+        type='RepeatDataset', times=2, dataset=tsm.train_dataloader.dataset)
+    tsm.train_dataloader.dataset.dataset.pipeline[2] = dict(
+        type='DecordDecode', mode='efficient')
+    set_video_decoder(tsm, 'own')
+    assert [t for _, d in datasets_of(tsm) for t in d.pipeline
+            if t['type'] == 'DecordWalkDecode'] == []
+    set_video_decoder(tsm)
+    decoders = [t for _, d in datasets_of(tsm) for t in d.pipeline
+                if 'Decode' in t['type']]
+    assert [t['type'] for t in decoders] == ['DecordWalkDecode'] * 3
+    assert decoders[0]['mode'] == 'efficient'
+    trn = _mmaction('trn/trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_'
+                    'sthv1-rgb.py')
+    read_videos(trn)  # rawframes read as videos, then walked too
+    set_video_decoder(trn, 'walk')
+    assert 'DecordWalkDecode' in [t.type for t in
+                                  trn.test_dataloader.dataset.pipeline]
+    with pytest.raises(ValueError, match='decoder'):
+        set_video_decoder(trn, 'fast')

@@ -58,3 +58,15 @@ def test_class_names(tmp_path):
         read_class_names(path, 3)
     with pytest.raises(FileNotFoundError):
         read_class_names(tmp_path / 'none.txt')
+
+
+def test_gop_sets_the_keyframe_interval(tmp_path):
+    import decord
+    yy, xx = np.mgrid[:32, :64]
+    frames = np.stack([np.stack([(xx * 8 + t * 5) % 256, yy * 0 + 90,
+                                 (yy * 9 + t * 3) % 256], -1)
+                       for t in range(20)]).astype(np.uint8)
+    for suffix, gop, keys in (('mp4', 5, [0, 5, 10, 15]), ('avi', 100, [0])):
+        path = str(tmp_path / f'a.{suffix}')
+        write_video(path, frames, gop=gop)
+        assert decord.VideoReader(path).get_key_indices() == keys

@@ -90,7 +90,7 @@ def test_tdn_test_views_flag(tiny_config, trained_run, tmp_path):
 def test_video_test_pipeline_reads_videos_for_rawframe_configs():
     cfg = Config.fromfile(STHV1)
     types = [t['type'] for t in video_test_pipeline(cfg)]
-    assert types[:3] == ['DecordInit', 'TDNSampleFrames', 'DecordDecode']
+    assert types[:3] == ['DecordInit', 'TDNSampleFrames', 'DecordWalkDecode']
     assert 'RawFrameDecode' not in types
     assert cfg.test_pipeline[1]['type'] == 'RawFrameDecode'  # unchanged
     video_cfg = Config.fromfile(K400)

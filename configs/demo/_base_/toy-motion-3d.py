@@ -20,7 +20,7 @@ train_pipeline = [
         clip_len=clip_len,
         frame_interval=frame_interval,
         num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     dict(
         type='RandomResizedCrop',
         area_range=(0.6, 1.0),
@@ -40,7 +40,7 @@ val_pipeline = [
         frame_interval=frame_interval,
         num_clips=1,
         test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     dict(
         type='Resize',
         scale=(_base_.input_size, _base_.input_size),

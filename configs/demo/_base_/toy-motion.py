@@ -74,7 +74,7 @@ train_pipeline = [
         clip_len=1,
         frame_interval=1,
         num_clips=num_segments),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     *train_transforms
 ]
 val_pipeline = [
@@ -85,7 +85,7 @@ val_pipeline = [
         frame_interval=1,
         num_clips=num_segments,
         test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='DecordWalkDecode'),
     *test_transforms
 ]
 test_pipeline = val_pipeline
