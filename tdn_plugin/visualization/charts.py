@@ -63,7 +63,7 @@ def _scatter(ax, results: Sequence, colours: list, markers: dict,
             drawn.append((ax.scatter(
                 x, 100 * r.top1, color=colour, zorder=3, alpha=0.85,
                 marker=markers[r.kind], edgecolor='black', linewidth=0.6,
-                s=area), x, 100 * r.top1, area))
+                s=area, clip_on=False), x, 100 * r.top1, area))
     finite = [c for c in costs if math.isfinite(c)] or [1.0]
     ax.set_xlim(0, max(finite) * 1.15)
     return drawn
