@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import torch
 
 from tdn_plugin.engine.hooks import StepTimerHook
-from tdn_plugin.engine.runner import pilot_step, run_config, train_times
+from tdn_plugin.engine.runner import pilot_steps, run_config, train_times
 from tdn_plugin.utils import config_edit as edit
 from tdn_plugin.utils.errors import UserError, describe
 from tdn_plugin.utils.video_io import (
@@ -383,12 +383,8 @@ class Comparison:
     def pilot(self, prepared: Dict[str, tuple]) -> TimeLeft:
         """Time one training step of each prepared model (what the time
         estimate of the runs not started yet is made from)."""
-        pilots = {}
-        for name, (_, cfg) in prepared.items():
-            try:
-                pilots[name] = pilot_step(cfg)
-            except Exception:  # noqa: BLE001  its run will say what fails
-                pilots[name] = None
+        pilots = pilot_steps({name: cfg for name, (_, cfg) in
+                              prepared.items()})
         if len(pilots) > 1:
             log('one training step, timed for the time estimate: ' + ', '.join(
                 f'{name} {pilot.seconds:.2f} s' if pilot else f'{name} -'

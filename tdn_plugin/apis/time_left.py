@@ -1,6 +1,6 @@
 """How long the runs of a comparison have left: the model being trained
 from its own measured step times, the models not started from one timed
-step each (:func:`tdn_plugin.engine.runner.pilot_step`), scaled by how
+step each (:func:`tdn_plugin.engine.runner.pilot_steps`), scaled by how
 the finished runs took against their timed step."""
 from dataclasses import dataclass, field
 from typing import Dict, Optional

@@ -1,12 +1,14 @@
-"""One training step of a config's model, timed before its run: what
+"""One training step of each config's model, timed before the runs: what
 ``tdn compare`` estimates the runs it has not started yet from."""
 import copy
 import math
 import time
-from typing import NamedTuple
+from typing import Callable, Dict, NamedTuple, Optional, Tuple
 
 import torch
 from mmengine.config import Config
+
+from tdn_plugin.utils.timing import time_side_by_side
 
 
 class PilotStep(NamedTuple):
@@ -29,26 +31,12 @@ def training_steps(cfg: Config, samples: int) -> int:
     return int(train_cfg.max_epochs) * max(batches, 1)
 
 
-def pilot_step(cfg: Config, rounds: int = 3, samples: int = 4,
-               long_s: float = 5.0) -> PilotStep:
-    """Time a training step of ``cfg``'s model (built anew, no weights
-    loaded) on ``samples`` videos of its own train list through its train
-    pipeline: their loading plus the fastest of ``rounds`` forward and
-    backward passes (fewer where one took over ``long_s``), scaled to the
-    config's batch size.
-
-    Args:
-        cfg (Config): A prepared config (data, batch size, epochs set).
-        rounds (int): Passes timed. Defaults to 3.
-        samples (int): Videos in the timed batch (at most the config's
-            batch size). Defaults to 4.
-        long_s (float): One pass longer than this is enough. Defaults
-            to 5.
-
-    Returns:
-        PilotStep: Seconds per step of the config's batch size and the
-        steps of its training.
-    """
+def _step_task(cfg: Config, samples: int
+               ) -> Tuple[Callable[[], None], float, float, int]:
+    """A forward and backward pass of ``cfg``'s model (built anew, no
+    weights loaded) on ``samples`` videos of its train list through its
+    train pipeline; the seconds their loading took, the config's batch
+    size over ``samples`` and the steps of its training."""
     from mmaction.registry import DATASETS, MODELS
     from mmengine.dataset import pseudo_collate
     dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
@@ -59,15 +47,48 @@ def pilot_step(cfg: Config, rounds: int = 3, samples: int = 4,
     data = pseudo_collate([dataset[i % len(dataset)]
                            for i in range(samples)])
     load_s = time.perf_counter() - start
-    passes = []
-    for _ in range(rounds):
-        start = time.perf_counter()
+
+    def step() -> None:
         losses = model(**model.data_preprocessor(data, True), mode='loss')
         torch.stack([value.sum() for key, value in losses.items()
                      if 'loss' in key]).sum().backward()
         model.zero_grad(set_to_none=True)
-        passes.append(time.perf_counter() - start)
-        if passes[-1] > long_s:
-            break
-    return PilotStep((load_s + min(passes)) * batch / samples,
-                     training_steps(cfg, len(dataset)))
+
+    return step, load_s, batch / samples, training_steps(cfg, len(dataset))
+
+
+def pilot_steps(cfgs: Dict[str, Config], rounds: int = 3,
+                samples: int = 4) -> Dict[str, Optional[PilotStep]]:
+    """Time a training step of each config's model on ``samples`` videos
+    of its own train list: their loading plus the median of ``rounds``
+    forward and backward passes, the models taking turns in a shuffled
+    order each round (:func:`~tdn_plugin.utils.timing.time_side_by_side`,
+    so a busy spell of the machine slows them alike), scaled to each
+    config's batch size.
+
+    Args:
+        cfgs (dict): Name -> a prepared config (data, batch, epochs set).
+        rounds (int): Timed passes of each, after one untimed. Defaults
+            to 3.
+        samples (int): Videos in each timed batch (at most the config's
+            batch size). Defaults to 4.
+
+    Returns:
+        dict: Name -> :class:`PilotStep` (seconds per step of the config's
+        batch size, steps of its training); None for a config whose model
+        or data cannot be built or run.
+    """
+    pilots: Dict[str, Optional[PilotStep]] = dict.fromkeys(cfgs)
+    tasks, found = {}, {}
+    for name, cfg in cfgs.items():
+        try:
+            step, load_s, scale, steps = _step_task(cfg, samples)
+            step()  # a model that cannot train is left out of the turns
+        except Exception:  # noqa: BLE001  its run will say what fails
+            continue
+        tasks[name], found[name] = step, (load_s, scale, steps)
+    for name, timing in time_side_by_side(tasks, rounds, warmup=0).items():
+        load_s, scale, steps = found[name]
+        pilots[name] = PilotStep((load_s + timing.median_ms / 1000) * scale,
+                                 steps)
+    return pilots

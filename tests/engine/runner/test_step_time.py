@@ -4,7 +4,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from tdn_plugin.engine.runner import pilot_step, training_steps
+from tdn_plugin.engine.runner import pilot_steps, training_steps
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -25,19 +25,26 @@ def test_training_steps_by_iteration():
 
 
 @pytest.mark.slow
-def test_pilot_step_times_the_configs_model_on_its_train_list(tmp_path):
+def test_pilot_steps_time_each_configs_model_on_its_train_list(tmp_path):
     from tdn_plugin.cli.utils import load_config
     from tdn_plugin.datasets.toy_motion import make_toy_motion
     make_toy_motion(str(tmp_path), videos_per_class=1, val_per_class=1,
                     size=32, num_frames_range=(24, 30), progress=False,
                     verify=False)
-    cfg = load_config(osp.join(REPO, 'configs', 'demo', 'tsn_toy-motion.py'),
-                      {'train_dataloader.dataset.ann_file':
-                       str(tmp_path / 'train.txt'),
-                       'train_dataloader.dataset.data_prefix':
-                       dict(video=str(tmp_path / 'videos')),
-                       'train_dataloader.batch_size': 4,
-                       'train_cfg.max_epochs': 2})
-    pilot = pilot_step(cfg, rounds=1, samples=2)
-    assert pilot.steps == 2 * 3  # 10 videos in batches of 4, 2 epochs
-    assert 0 < pilot.seconds < 60
+
+    def config(name, **options):
+        return load_config(
+            osp.join(REPO, 'configs', 'demo', f'{name}_toy-motion.py'),
+            {'train_dataloader.dataset.ann_file': str(tmp_path / 'train.txt'),
+             'train_dataloader.dataset.data_prefix':
+             dict(video=str(tmp_path / 'videos')),
+             'train_dataloader.batch_size': 4, 'train_cfg.max_epochs': 2,
+             **options})
+
+    broken = config('tsn', **{'model.cls_head.num_classes': 0})
+    pilots = pilot_steps(dict(tsn=config('tsn'), tdn=config('tdn'),
+                              broken=broken), rounds=1, samples=2)
+    assert pilots['broken'] is None  # its model cannot be built or run
+    for name in ('tsn', 'tdn'):
+        assert pilots[name].steps == 2 * 3  # 10 videos in 4s, 2 epochs
+        assert 0 < pilots[name].seconds < 60
