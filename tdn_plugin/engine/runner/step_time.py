@@ -58,7 +58,7 @@ def _step_task(cfg: Config, samples: int
 
 
 def pilot_steps(cfgs: Dict[str, Config], rounds: int = 3,
-                samples: int = 4) -> Dict[str, Optional[PilotStep]]:
+                samples: int = 8) -> Dict[str, Optional[PilotStep]]:
     """Time a training step of each config's model on ``samples`` videos
     of its own train list: their loading plus the median of ``rounds``
     forward and backward passes, the models taking turns in a shuffled
@@ -71,7 +71,7 @@ def pilot_steps(cfgs: Dict[str, Config], rounds: int = 3,
         rounds (int): Timed passes of each, after one untimed. Defaults
             to 3.
         samples (int): Videos in each timed batch (at most the config's
-            batch size). Defaults to 4.
+            batch size). Defaults to 8.
 
     Returns:
         dict: Name -> :class:`PilotStep` (seconds per step of the config's
