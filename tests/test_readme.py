@@ -101,6 +101,30 @@ def test_make_targets_do_what_the_readme_says(target):
         assert step in recipe, (target, step)
 
 
+def test_make_demo_reuses_an_existing_venv(tmp_path):
+    """`make demo VENV=path` runs in a venv that has `tdn` (newer than
+    setup.py) as it is, and installs into one that has not."""
+    import os
+    tdn = tmp_path / 'venv' / 'bin' / 'tdn'
+    tdn.parent.mkdir(parents=True)
+    tdn.touch()
+    newer = (ROOT / 'setup.py').stat().st_mtime + 10
+    os.utime(tdn, (newer, newer))
+
+    def dry_run():
+        return subprocess.run(
+            ['make', '-n', 'demo', f'VENV={tmp_path / "venv"}'], cwd=ROOT,
+            capture_output=True, text=True, check=True).stdout
+
+    recipe = dry_run()
+    assert f'{tdn} demo' in recipe
+    assert '-m venv' not in recipe and 'pip install' not in recipe, recipe
+    tdn.unlink()
+    recipe = dry_run()
+    assert f'-m venv {tmp_path / "venv"}' in recipe
+    assert 'pip install -q -e ".[lite,deploy,tests]"' in recipe, recipe
+
+
 def test_install_commands_are_the_ones_ci_runs():
     """The README's venv, torch and package install are the Makefile's
     install recipe (run by `make test` in CI), and its extras exist."""

@@ -25,7 +25,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 
-from tdn_plugin.engine.runner import run_config, train_times
+from tdn_plugin.engine.hooks import StepTimerHook
+from tdn_plugin.engine.runner import pilot_steps, run_config, train_times
 from tdn_plugin.utils import config_edit as edit
 from tdn_plugin.utils.errors import UserError, describe
 from tdn_plugin.utils.video_io import (
@@ -37,6 +38,7 @@ from tdn_plugin.utils.video_io import (
 
 from . import report as reports
 from .data import is_toy_motion
+from .time_left import TimeLeft
 
 PREDICTIONS_FILE = 'test_predictions.pkl'
 RUN_FILE = 'compare_run.json'
@@ -362,23 +364,27 @@ class Comparison:
         prepared = self.prepare(configs)
         self.phase('prepare')
         count = len(prepared)
+        estimate = self.pilot(prepared)
         for number, (name, (config, cfg)) in enumerate(prepared.items(), 1):
             step = f'[{number}/{count}] {name}'
             log(f'\n{step}: training {config}: {cfg.train_cfg.max_epochs} '
                 f'epochs, batch {cfg.train_dataloader.batch_size} ...')
+            timer = StepTimerHook(lambda timer, step=step, name=name:
+                                  self.progress(step, name, timer, estimate))
             try:
                 model, train_s, test_s, metrics = run_config(
-                    cfg, self.settings.verbose, name)
+                    cfg, self.settings.verbose, name, hooks=[timer])
             except Exception as error:  # noqa: BLE001  one line, go on
                 self.fail(name, error)
+                estimate.drop(name)
                 continue
+            estimate.finish(name, train_s + test_s)
             run = dict(train_s=train_s, test_s=test_s, metrics=metrics,
                        config=str(config), protocol=self.settings.views)
             Path(cfg.work_dir, RUN_FILE).write_text(json.dumps(run, indent=2))
             self.runs[name], self.trained[name] = run, (model, cfg)
             spent = time.perf_counter() - self.start
-            left = (spent - self.phase_s['prepare']) / number * (
-                count - number)
+            left = estimate.seconds_left()
             top1, top5 = (reports.percent(run['metrics'].get(
                 f'acc/top{k}', math.nan)) for k in (1, 5))
             log(f'{step}: top-1 {top1}, top-5 {top5} (trained in '
@@ -386,6 +392,28 @@ class Comparison:
                 f'{duration(run["test_s"])}); {duration(spent)} so far'
                 + (f', about {duration(left)} to go' if left else ''))
         self.phase('runs')
+
+    def pilot(self, prepared: Dict[str, tuple]) -> TimeLeft:
+        """Time one training step of each prepared model (what the time
+        estimate of the runs not started yet is made from)."""
+        pilots = pilot_steps({name: cfg for name, (_, cfg) in
+                              prepared.items()})
+        if len(pilots) > 1:
+            log('one training step, timed for the time estimate: ' + ', '.join(
+                f'{name} {pilot.seconds:.2f} s' if pilot else f'{name} -'
+                for name, pilot in pilots.items()))
+        return TimeLeft(pilots)
+
+    def progress(self, step: str, name: str, timer: StepTimerHook,
+                 estimate: TimeLeft) -> None:
+        """A line after each training epoch: the measured step time, what
+        this run and all runs have left."""
+        left = estimate.seconds_left(name, timer)
+        log(f'{step}: epoch {timer.epochs}/{timer.max_epochs}, '
+            f'{timer.mean_step_s():.2f} s/step; {name} trained in about '
+            f'{duration(timer.seconds_left())}'
+            + (f', all runs in about {duration(left)}'
+               if left is not None and len(estimate.pilots) > 1 else ''))
 
     def reload(self, name: str, run_dir: Path) -> None:
         """A finished ``tdn train``/``tdn compare`` run: its dumped config

@@ -20,9 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '(configs/demo): the table, results.json/csv/md, a chart of '
         'accuracy against cost, confusion matrices, the temporal probe '
         '(time_probe.png) and a Grad-CAM picture '
-        f'in WORK_DIR. The default models fit {BUDGET_S // 60} minutes on an '
-        'idle 2-core CPU whose speed index (printed, with how busy the '
-        f'machine is) is {REFERENCE_SPEED_INDEX_S} s.')
+        'in WORK_DIR. How long the default models take, measured with its '
+        'machine: configs/demo/README.md. It prints this machine\'s speed '
+        'index (MMAction2\'s TSM-R50 s/clip; the budget\'s reference: '
+        f'{REFERENCE_SPEED_INDEX_S} s for {BUDGET_S // 60} minutes) and how '
+        'busy the machine is, and while it trains, how long the runs have '
+        'left.')
     parser.add_argument(
         '--work-dir', metavar='DIR',
         help='results, logs and checkpoints (default: work_dirs/demo; '

@@ -33,13 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--int8', action='store_true',
         help='also write an int8 graph (OUT with .int8.onnx), ONNX Runtime '
-        'static QDQ quantisation calibrated on val clips (test clips '
-        'where the config has no val list)')
+        'static QDQ quantisation calibrated on clips of the train list '
+        '(the val or test list where no train list is here; the output '
+        'says which)')
     parser.add_argument('--calib-clips', type=int, default=64,
-                        help='calibration clips for --int8')
+                        help='calibration clips for --int8, spread over the '
+                        'train list')
     parser.add_argument(
         '--eval-clips', type=int, default=0,
-        help='with --int8: top-1 of fp32 and int8 on up to N val clips')
+        help='with --int8: top-1 of fp32 and int8 on up to N val clips '
+        '(test clips where the config has no val list)')
     parser.add_argument('--json', help='write the report here')
 
 

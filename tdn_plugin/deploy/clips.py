@@ -55,16 +55,32 @@ def preprocess(preprocessor: Callable, clip: dict) -> torch.Tensor:
     return data['inputs'][0]
 
 
-def _dataset(cfg: Config, split: str):
-    """The split's dataset, or None where its list is not here."""
-    from mmaction.registry import DATASETS
+def _dataset_cfg(cfg: Config, split: str) -> Optional[dict]:
+    """The dataset config of the split's loader, unwrapped from
+    ``SkipBadVideos``; None where the config has none."""
     dataset_cfg = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
     while dataset_cfg and dataset_cfg.get('type') == 'SkipBadVideos':
         dataset_cfg = dataset_cfg['dataset']  # its wrapped list
+    return dataset_cfg
+
+
+def _dataset(cfg: Config, split: str, pipeline_splits: Tuple[str, ...] = ()):
+    """The split's dataset, or None where its list is not here. With
+    ``pipeline_splits``, its videos go through the pipeline of the first
+    of those splits that the config has (e.g. the train list through the
+    val pipeline: one deterministic view per video)."""
+    from mmaction.registry import DATASETS
+    dataset_cfg = _dataset_cfg(cfg, split)
     if not dataset_cfg or not osp.isfile(
             osp.join(dataset_cfg.get('data_root') or '',
                      dataset_cfg.get('ann_file') or '')):
         return None
+    for other in pipeline_splits:
+        other_cfg = _dataset_cfg(cfg, other)
+        if other_cfg and other_cfg.get('pipeline'):
+            dataset_cfg = dict(dataset_cfg, pipeline=other_cfg['pipeline'],
+                               test_mode=True)
+            break
     try:
         dataset = DATASETS.build(dataset_cfg)
     except Exception:  # no data on this machine: the caller falls back
@@ -73,7 +89,8 @@ def _dataset(cfg: Config, split: str):
 
 
 def listed_clips(cfg: Config, count: int,
-                 splits: Tuple[str, ...] = ('val', 'test')
+                 splits: Tuple[str, ...] = ('val', 'test'),
+                 pipeline_splits: Tuple[str, ...] = ()
                  ) -> Tuple[List[dict], Optional[str]]:
     """Up to ``count`` clips spread evenly over the list of the first of
     ``splits`` that is here; unreadable videos are skipped. A config may
@@ -82,13 +99,16 @@ def listed_clips(cfg: Config, count: int,
     Args:
         cfg (Config), count (int): The config; clips wanted.
         splits (tuple[str]): Splits to try. Defaults to ('val', 'test').
+        pipeline_splits (tuple[str]): Read the list through the pipeline
+            of the first of these splits the config has. Defaults to ()
+            (the split's own pipeline).
 
     Returns:
         tuple[list[dict], str | None]: The clips and their split (empty and
         None if no list is here).
     """
     for split in dict.fromkeys(splits):
-        dataset = _dataset(cfg, split)
+        dataset = _dataset(cfg, split, pipeline_splits)
         if dataset is None:
             continue
         clips = []
@@ -101,6 +121,32 @@ def listed_clips(cfg: Config, count: int,
         if clips:
             return clips, split
     return [], None
+
+
+def calibration_clips(cfg: Config, count: int
+                      ) -> Tuple[List[dict], str, Optional[str]]:
+    """Clips to calibrate an int8 graph on, kept apart from the val and
+    test lists that its top-1 is measured on: the train list through the
+    val (else test) pipeline; where the train list is not here, the val
+    or test list, else toy videos.
+
+    Args:
+        cfg (Config), count (int): The config; clips wanted.
+
+    Returns:
+        tuple[list[dict], str, str | None]: The clips, where they come
+        from, and their list ('train', 'val', 'test'; None for toy
+        videos).
+    """
+    clips, _ = listed_clips(cfg, count, ('train', ), ('val', 'test'))
+    if clips:
+        return clips, f'{len(clips)} clip(s) of the train list', 'train'
+    clips, split = listed_clips(cfg, count, ('val', 'test'))
+    if clips:
+        return (clips, f'{len(clips)} clip(s) of the {split} list (no '
+                'train list here)', split)
+    clips, source = config_clips(cfg, count, 'val')
+    return clips, source, None
 
 
 def _toy_clips(cfg: Config, count: int) -> List[dict]:

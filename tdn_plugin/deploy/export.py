@@ -16,7 +16,12 @@ from tdn_plugin.utils.views import (
     views_per_call,
 )
 
-from .clips import config_clips, listed_clips, preprocess
+from .clips import (
+    calibration_clips,
+    config_clips,
+    listed_clips,
+    preprocess,
+)
 from .graph import SIZE_PROBE_STEP, export_onnx, to_openvino
 from .metadata import config_name, graph_metadata, read_metadata, view_chunks
 from .parity import check_parity, top1_accuracy
@@ -190,14 +195,15 @@ def _check(model: torch.nn.Module, report: dict, example: torch.Tensor,
 def _quantize(cfg: Config, model: torch.nn.Module, report: dict,
               calib_clips: int, eval_clips: int,
               log: Callable[[str], None]) -> dict:
-    """The int8 graph (and its IR), calibrated on val clips; top-1 of
-    float32 and int8 on ``eval_clips`` val clips, and its change (int8 -
-    float32, points)."""
+    """The int8 graph (and its IR), calibrated on train clips
+    (:func:`.clips.calibration_clips`); top-1 of float32 and int8 on
+    ``eval_clips`` val (else test) clips, and its change (int8 - float32,
+    points)."""
     from .quantize import quantize_int8
     out = report['onnx']
-    clips, source = config_clips(cfg, calib_clips, 'val')
+    clips, source, calibrated_on = calibration_clips(cfg, calib_clips)
     log(f'int8: calibrating on {source}')
-    found = dict(int8=quantize_int8(
+    found = dict(calibration=source, int8=quantize_int8(
         out, _suffixed(out, '.int8.onnx'),
         (preprocess(model.data_preprocessor, c).numpy() for c in clips),
         report['metadata']))
@@ -215,12 +221,19 @@ def _quantize(cfg: Config, model: torch.nn.Module, report: dict,
     top1 = {name: top1_accuracy(view_chunks(open_runtime(path),
                                             report['metadata']),
                                 model.data_preprocessor, val)
-            for name, path in dict(fp32=out, **found).items()}  # the graphs
-    log(f'top-1 on {len(val)} {split} clips: ' + ', '.join(
-        f'{name} {acc:.2f}%' for name, acc in top1.items()))
+            for name, path in dict(fp32=out, **found).items()
+            if name != 'calibration'}  # the graphs
+    if calibrated_on == split:
+        where = f'on this {split} list: top-1 on its calibration data'
+    else:
+        where = (f'on the {calibrated_on} list' if calibrated_on
+                 else 'on generated toy videos')
+    log(f'top-1 on {len(val)} {split} clips (int8 calibrated {where}): '
+        + ', '.join(f'{name} {acc:.2f}%' for name, acc in top1.items()))
     # and the change of each int8 graph: change (onnxruntime) and
     # change_openvino, int8 - fp32 in points
-    found['top1'] = dict(top1, clips=len(val), split=split, **{
+    found['top1'] = dict(top1, clips=len(val), split=split,
+                         calibration_split=calibrated_on, **{
         name.replace('int8', 'change'): acc - top1['fp32']
         for name, acc in top1.items() if name != 'fp32'})
     return found

@@ -102,7 +102,8 @@ def _save_figure(frames: torch.Tensor, blended: torch.Tensor,
                                   else f'frame {column + 1}', fontsize=8)
         for row in range(2):
             axes[row, column].axis('off')
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout(h_pad=0.6)
+    from .charts import fit_titles
+    fit_titles(fig, [fig.suptitle(title, fontsize=10)],
+               lambda figure: figure.tight_layout(h_pad=0.6))
     fig.savefig(str(path), dpi=110)
     plt.close(fig)

@@ -25,10 +25,11 @@ def toy_list(tmp_path_factory):
     return root
 
 
-def _config(name, root):
+def _config(name, root, train='train.txt'):
     options = {}
-    for split in ('val', 'test'):
-        options[f'{split}_dataloader.dataset.ann_file'] = str(root / 'val.txt')
+    for split in ('train', 'val', 'test'):
+        ann = train if split == 'train' else 'val.txt'
+        options[f'{split}_dataloader.dataset.ann_file'] = str(root / ann)
         options[f'{split}_dataloader.dataset.data_prefix'] = dict(
             video=str(root / 'videos'))
     return load_config(demo_config(name), options)
@@ -50,6 +51,30 @@ def test_config_clips_from_the_list_or_generated(toy_list, tmp_path,
     clips, source = config_clips(load_config(demo_config('tsm')), 2)
     assert 'generated toy video' in source and len(clips) == 2
     assert tuple(clips[0]['inputs'].shape) == (4, 3, 64, 64)
+
+
+def test_int8_calibrates_on_the_train_list_apart_from_the_val_list(
+        toy_list, tmp_path, monkeypatch):
+    from tdn_plugin.deploy.clips import calibration_clips
+    cfg = _config('tsm', toy_list)
+    clips, source, split = calibration_clips(cfg, 3)
+    assert (source, split) == ('3 clip(s) of the train list', 'train')
+    train = [int(line.split()[1]) for line in
+             (toy_list / 'train.txt').read_text().splitlines()]
+    assert [int(c['data_samples'].gt_label) for c in clips] == \
+        [train[0], train[4], train[9]]  # spread over the train list
+    val_clip, _ = config_clips(cfg, 1, 'val')
+    # through the val pipeline: one deterministic view, no augmentation
+    assert clips[0]['inputs'].shape == val_clip[0]['inputs'].shape
+    assert torch.equal(calibration_clips(cfg, 1)[0][0]['inputs'],
+                       calibration_clips(cfg, 1)[0][0]['inputs'])
+    cfg = _config('tsm', toy_list, train='absent.txt')
+    clips, source, split = calibration_clips(cfg, 2)
+    assert split == 'val' and 'no train list here' in source
+    monkeypatch.chdir(tmp_path)  # the demo's relative lists are not here
+    clips, source, split = calibration_clips(
+        load_config(demo_config('tsm')), 2)
+    assert split is None and 'generated toy video' in source
 
 
 @pytest.mark.slow
@@ -86,7 +111,10 @@ def test_export_check_openvino_int8_top1(toy_list, tmp_path):
     # the change of each int8 graph, in points
     assert top1['change'] == top1['int8'] - top1['fp32']
     assert top1['change_openvino'] == top1['int8_openvino'] - top1['fp32']
-    assert any('2 clip(s) of the val list' in line for line in lines)
+    assert report['calibration'] == '2 clip(s) of the train list'
+    assert top1['split'] == 'val' and top1['calibration_split'] == 'train'
+    assert any(line.startswith('top-1 on 4 val clips (int8 calibrated on '
+                               'the train list)') for line in lines), lines
 
 
 def test_bound_testing_views_only_for_tdn_recognizers():

@@ -1,8 +1,9 @@
 from .bad_video_runner import BadVideoRunner
 from .build import build_runner
 from .run import Run, run_config, set_launcher, train_times
+from .step_time import PilotStep, pilot_steps, training_steps
 
 __all__ = [
-    'BadVideoRunner', 'Run', 'build_runner', 'run_config', 'set_launcher',
-    'train_times'
+    'BadVideoRunner', 'PilotStep', 'Run', 'build_runner', 'pilot_steps',
+    'run_config', 'set_launcher', 'train_times', 'training_steps'
 ]

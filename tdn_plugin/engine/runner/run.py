@@ -5,7 +5,7 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import NamedTuple, Optional, Tuple, Union
+from typing import NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.config import Config
@@ -44,7 +44,8 @@ def set_launcher(cfg: Config, launcher: str) -> None:
 
 
 def run_config(cfg: Config, verbose: bool = False, name: str = '',
-               checkpoint: Optional[str] = None, test: bool = True) -> Run:
+               checkpoint: Optional[str] = None, test: bool = True,
+               hooks: Sequence = ()) -> Run:
     """Train ``cfg`` with its Runner (:func:`build_runner`), or load
     ``checkpoint`` strictly instead, then test it.
 
@@ -55,11 +56,15 @@ def run_config(cfg: Config, verbose: bool = False, name: str = '',
         name (str): The experiment name. Defaults to '' (the config's).
         checkpoint (str, optional): Test these weights; None trains.
         test (bool): Test after training. Defaults to True.
+        hooks (Sequence[Hook]): Hook instances added to the runner.
+            Defaults to none.
 
     Returns:
         Run: The model, the times and the test metrics.
     """
     runner = build_runner(cfg, verbose, name)
+    for hook in hooks:
+        runner.register_hook(hook)
     start = time.perf_counter()
     if checkpoint is None:
         runner.train()
