@@ -142,7 +142,45 @@ class CheckpointRefusedError(UserError, pickle.UnpicklingError):
 
 
 class CheckpointReadError(UserError, pickle.UnpicklingError):
-    """A file that torch cannot read as a checkpoint at all."""
+    """A file that torch cannot read as a checkpoint at all.
+
+    What the loaders raise is an instance of :func:`checkpoint_read_error`
+    of the original error's type, so that it is also caught as what torch
+    raised before (``except EOFError``, ``except RuntimeError``, ...).
+    """
+
+    __str__ = Exception.__str__  # KeyError's would quote the message
+
+
+_READ_ERRORS: dict = {}
+
+
+def checkpoint_read_error(original: type) -> type:
+    """The :class:`CheckpointReadError` that is also an ``original`` (made
+    once per type): mmengine's loaders raised ``original`` before the
+    plugin, and a user's ``except`` of it must still catch the error.
+
+    Args:
+        original (type): The exception type torch raised.
+
+    Returns:
+        type: A subclass of :class:`CheckpointReadError` and ``original``
+        (:class:`CheckpointReadError` itself where they cannot be mixed).
+    """
+    if issubclass(CheckpointReadError, original):
+        return CheckpointReadError
+    if original not in _READ_ERRORS:
+        try:
+            kind = type('CheckpointReadError',  # named as the base class
+                        (CheckpointReadError, original),
+                        dict(__module__=__name__,
+                             __str__=Exception.__str__,
+                             __doc__=f'A :class:`CheckpointReadError` '
+                             f'that torch raised as {original.__name__}.'))
+        except TypeError:  # a layout that cannot be mixed in
+            kind = CheckpointReadError
+        _READ_ERRORS[original] = kind
+    return _READ_ERRORS[original]
 
 
 def _torch_reason(error: BaseException) -> str:
@@ -182,7 +220,7 @@ def _load_safely(load):
                 raise
             found = re.search(r'GLOBAL (\S+)', str(err))
             if found is None:
-                raise CheckpointReadError(
+                raise checkpoint_read_error(type(err))(
                     f'cannot read {filename!r} as a torch checkpoint: '
                     f'{_torch_reason(err)}') from err
             raise CheckpointRefusedError(

@@ -112,18 +112,23 @@ def test_scoped_allow_list_leaves_the_users_entries(tmp_path):
         torch.serialization.add_safe_globals(before)
 
 
-@pytest.mark.parametrize('content, reason', [
-    (b'', 'EOFError'),
-    (b'hello world\n', 'KeyError'),
-    (b'PK\x03\x04 cut', 'PytorchStreamReader failed reading zip archive'),
+@pytest.mark.parametrize('content, reason, original', [
+    (b'', 'EOFError', EOFError),
+    (b'hello world\n', 'KeyError', KeyError),
+    (b'PK\x03\x04 cut', 'PytorchStreamReader failed reading zip archive',
+     RuntimeError),
 ])
 def test_a_file_that_is_no_checkpoint_gets_torchs_reason(tmp_path, content,
-                                                         reason):
+                                                         reason, original):
+    """One line with torch's reason, and still caught as what torch raised
+    before the plugin (a user's ``except RuntimeError`` keeps working)."""
     from mmengine.runner.checkpoint import _load_checkpoint
     path = tmp_path / 'notes.pth'
     path.write_bytes(content)
-    with pytest.raises(compat.CheckpointReadError) as caught:
+    with pytest.raises(original) as caught:
         _load_checkpoint(str(path), map_location='cpu')
+    assert isinstance(caught.value, compat.CheckpointReadError)
+    assert type(caught.value).__name__ == 'CheckpointReadError'
     message = str(caught.value)
     assert message.startswith(f"cannot read '{path}' as a torch checkpoint:")
     assert reason in message and 'arbitrary code' not in message
