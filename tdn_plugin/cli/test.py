@@ -50,7 +50,10 @@ def main(args: argparse.Namespace) -> int:
     ordered = args.dump or osp.join(cfg.work_dir, 'probe', 'ordered.pkl')
     if args.probe and not args.dump:
         dump_predictions(cfg, ordered)
-    run_runner(cfg, args.verbose, ['test'], args.checkpoint)
+    metrics = run_runner(cfg, args.verbose, ['test'], args.checkpoint)
+    # printed whatever the config's log_level (its logger may be silent)
+    print(f'{args.checkpoint}: ' + ', '.join(
+        f'{name} {value:.4f}' for name, value in metrics.items()))
     if args.probe:
         from tdn_plugin.apis.probe import probe_checkpoint
         probe_checkpoint(cfg, args.checkpoint, ordered, args.verbose)

@@ -96,7 +96,7 @@ def runner_config(args: argparse.Namespace) -> Config:
 
 
 def run_runner(cfg: Config, verbose: bool, splits: List[str],
-               checkpoint: Optional[str] = None) -> None:
+               checkpoint: Optional[str] = None) -> dict:
     """Check ``cfg`` and the lists of ``splits``, then train, or test
     ``checkpoint`` (:func:`tdn_plugin.engine.runner.run_config`).
 
@@ -105,11 +105,14 @@ def run_runner(cfg: Config, verbose: bool, splits: List[str],
         verbose (bool): Show the Runner's environment and config dump.
         splits (list[str]): The splits whose lists must exist.
         checkpoint (str, optional): Test it; None trains.
+
+    Returns:
+        dict: The test metrics (empty after training).
     """
     from tdn_plugin.datasets.data_check import require_lists
     from tdn_plugin.engine.runner import run_config
     from tdn_plugin.utils.checks import check_config
     check_config(cfg)
     require_lists(cfg, splits)
-    run_config(cfg, verbose, checkpoint=checkpoint,
-               test=checkpoint is not None)
+    return run_config(cfg, verbose, checkpoint=checkpoint,
+                      test=checkpoint is not None).metrics

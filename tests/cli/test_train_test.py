@@ -25,10 +25,19 @@ def test_train_writes_checkpoints(trained_run):
                ckpt['state_dict'])
 
 
-def test_test_runs_and_dumps(tiny_config, trained_run, tmp_path):
+def test_train_keeps_the_users_log_level_in_the_saved_config(trained_run):
+    from mmengine.config import Config
+    assert Config.fromfile(str(trained_run / 'tdn_tiny.py')).log_level == \
+        'INFO'
+
+
+def test_test_runs_and_dumps(tiny_config, trained_run, tmp_path, capsys):
     dump = tmp_path / 'scores.pkl'
     assert main(['test', tiny_config, str(trained_run / 'epoch_2.pth'),
-                 '--work-dir', str(tmp_path), '--dump', str(dump)]) == 0
+                 '--work-dir', str(tmp_path), '--dump', str(dump),
+                 '--cfg-options', 'log_level=WARNING']) == 0
+    # the metrics are printed, even where the config's logger is silent
+    assert 'acc/top1 ' in capsys.readouterr().out
     with open(dump, 'rb') as f:
         results = pickle.load(f)
     assert len(results) == 8

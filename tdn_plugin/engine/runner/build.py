@@ -37,4 +37,7 @@ def build_runner(cfg: Config, verbose: bool = False, name: str = '') -> Runner:
         cfg.log_level = level
     for handler in runner.logger.handlers:
         handler.setLevel(level)
+    # the work dir's config as the user set it (``tdn test`` on it logs)
+    runner.cfg.log_level = level
+    runner.dump_config()
     return runner
