@@ -26,6 +26,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import torch
 
 from tdn_plugin.engine.hooks import StepTimerHook
+from tdn_plugin.engine.hooks.bad_video_hook import read_unreadable
 from tdn_plugin.engine.runner import pilot_steps, run_config, train_times
 from tdn_plugin.utils import config_edit as edit
 from tdn_plugin.utils.errors import UserError, describe
@@ -337,12 +338,15 @@ class Comparison:
     def prepare(self, configs: Sequence) -> Dict[str, tuple]:
         """Name -> (config, prepared config) of those that can start, all
         prepared before any training so that one that cannot run is said
-        at once; the first one's recipe is the shared one."""
+        at once (its lists missing or empty too); the first one's recipe
+        is the shared one."""
+        from tdn_plugin.datasets.data_check import require_lists
         prepared, recipe, mode = {}, None, self.settings.recipe
         for name, config in zip(self.names, configs):
             try:
                 cfg = prepare_config(config, self.work_dir / name,
                                      self.settings, recipe=recipe)
+                require_lists(cfg, ('train', 'test'))
                 if not self.info:
                     self.info.update(resolve_classes(self.settings, cfg))
                 if self.info.get('classes'):
@@ -380,7 +384,8 @@ class Comparison:
                 continue
             estimate.finish(name, train_s + test_s)
             run = dict(train_s=train_s, test_s=test_s, metrics=metrics,
-                       config=str(config), protocol=self.settings.views)
+                       config=str(config), protocol=self.settings.views,
+                       checkpoint=trained_checkpoint(cfg.work_dir))
             Path(cfg.work_dir, RUN_FILE).write_text(json.dumps(run, indent=2))
             self.runs[name], self.trained[name] = run, (model, cfg)
             spent = time.perf_counter() - self.start
@@ -562,8 +567,10 @@ def compare(configs: Sequence[Union[str, Path]],
     Returns:
         dict: As :meth:`Comparison.finish`.
     """
+    from tdn_plugin.utils.checks import check_output_folder
     if not configs:
         raise CompareError('no configs to compare')
+    check_output_folder(str(work_dir), 'the work dir')
     names = list(names) if names else unique_names(configs)
     if len(set(names)) != len(names):
         raise CompareError(f'a model is named twice in {" ".join(names)}')
@@ -590,8 +597,18 @@ def build_result(name: str, cfg, run: dict, measured: dict,
         test_s=run.get('test_s', math.nan), data_s=data_s,
         compute_s=compute_s, recipe=edit.recipe_summary(cfg),
         work_dir=str(work_dir), checkpoint=run.get('checkpoint', ''),
+        unreadable=read_unreadable(str(work_dir)),
         **measured, **vars(reports.accuracy(scores, labels,
                                             info.get('families'))))
+
+
+def trained_checkpoint(work_dir: Union[str, Path]) -> str:
+    """The checkpoint a training left in ``work_dir``: its best
+    (``best_*.pth``), else its last; '' where it saved none."""
+    from mmengine.runner import find_latest_checkpoint
+    best = max(Path(work_dir).glob('best_*.pth'), key=os.path.getmtime,
+               default=None)
+    return str(best or find_latest_checkpoint(str(work_dir)) or '')
 
 
 def display_path(path: Union[str, Path]) -> str:

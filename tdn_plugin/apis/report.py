@@ -2,7 +2,8 @@
 predictions (MMAction2's metrics), then one report of all models: the
 table on the terminal, ``results.json``, ``results.csv``, ``results.md``,
 the chart and confusion matrices. A model that failed is named, with why,
-in every one of them.
+in every one of them, and so are the videos each model could not read,
+with their split.
 
 Nothing here trains or times anything: :mod:`tdn_plugin.apis.compare`
 fills :class:`ModelResult` and calls :func:`write_report`.
@@ -127,6 +128,15 @@ class ModelResult:
     work_dir: str = ''
     checkpoint: str = ''
     probe: Optional[Any] = None  # tdn_plugin.apis.probe.ProbeResult
+    # split -> {video: why} of the videos the run could not read
+    unreadable: Dict[str, Dict[str, str]] = field(default_factory=dict)
+
+    def unreadable_text(self) -> str:
+        """``train: a.mp4 (why), ...; test: ...`` ('' where none)."""
+        return '; '.join(
+            f'{split}: ' + ', '.join(f'{video} ({why})'
+                                     for video, why in files.items())
+            for split, files in self.unreadable.items())
 
     @property
     def ms_per_view(self) -> float:
@@ -153,6 +163,7 @@ class ModelResult:
                for k in ('min', 'median', 'max')},
             train_s=self.train_s, test_s=self.test_s, data_s=self.data_s,
             compute_s=self.compute_s, config=self.config,
+            unreadable_videos=self.unreadable_text(),
             **self.probe_columns())
 
     def probe_columns(self) -> dict:
@@ -175,6 +186,8 @@ class ModelResult:
                  and not key.startswith(('latency_', 'ms_per_view_',
                                          'probe_'))}
         entry.update(
+            unreadable_videos={split: dict(files) for split, files in
+                               self.unreadable.items()},
             gmacs=entry['gmacs_per_view'], recipe=self.recipe,
             cpu_ms_per_clip=_number(self.ms_per_view, 2)
             if self.latency_device == 'cpu' else None,
@@ -247,6 +260,9 @@ def markdown(results: Sequence[ModelResult], failed: Dict[str, str],
     header, rows = table(results)
     lines = [markdown_table(header, rows), '']
     lines += [f'- {r.name}: `{r.config}`' for r in results]
+    lines += [f'- {r.name}: unreadable videos (skipped in training, scored '
+              f'as blank clips in test): {r.unreadable_text()}'
+              for r in results if r.unreadable]
     lines += [f'- {name}: **failed**: {why}' for name, why in failed.items()]
     return '\n'.join(lines + ([''] + [note] if note else [])) + '\n' + \
         probe_markdown(results, classes)
@@ -339,6 +355,9 @@ def print_report(results: Sequence[ModelResult], failed: Dict[str, str],
     if note:
         print(note)
     print_probe(results, classes)
+    for r in results:
+        if r.unreadable:
+            print(f'{r.name}: unreadable videos: {r.unreadable_text()}')
     for name, why in failed.items():
         print(f'{name}: FAILED: {why}')
     for key, path in files.items():

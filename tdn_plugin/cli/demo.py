@@ -70,11 +70,12 @@ def main(args: argparse.Namespace) -> int:
         args (argparse.Namespace): Parsed arguments.
 
     Returns:
-        int: 0 (a model that failed is named in the report).
+        int: 0 when every model ran, 1 when one failed (named in the
+        report, the others still run).
     """
     import inspect
 
     from tdn_plugin.apis.demo import run_demo
-    run_demo(**{name: getattr(args, name)  # each parameter is an option
-                for name in inspect.signature(run_demo).parameters})
-    return 0
+    done = run_demo(**{name: getattr(args, name)  # each is an option
+                       for name in inspect.signature(run_demo).parameters})
+    return 1 if done['failed'] else 0

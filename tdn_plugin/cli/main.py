@@ -85,6 +85,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                                 module='pkg_resources')
     from tdn_plugin.utils.allocator import keep_freed_memory
     keep_freed_memory()  # no page faults on every forward (see its doc)
+    from tdn_plugin.utils.checks import check_arguments
+    check_arguments(args.command, vars(args))  # before any work
     import tdn_plugin
     tdn_plugin.register_all_modules()
     return int(_module(args.command).main(args) or 0)

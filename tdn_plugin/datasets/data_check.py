@@ -174,12 +174,20 @@ def missing_lists(cfg, splits: Sequence[str] = SPLITS
 
 
 def require_lists(cfg, splits: Sequence[str]) -> None:
-    """Raise :class:`DataListError` (``train list not found: PATH``) if an
-    annotation list of the splits is missing, before any work starts."""
+    """Raise :class:`DataListError` (``train list not found: PATH``,
+    ``train list is empty: PATH``) if an annotation list of the splits is
+    missing or has no entry, before any work starts."""
     missing = missing_lists(cfg, splits)
     if missing:
         raise DataListError('; '.join(f'{split} list not found: {path}'
                                       for split, path in missing))
+    for split, leaf in datasets_of(cfg, splits):
+        ann_file = leaf.get('ann_file')
+        if not ann_file or '://' in str(ann_file):
+            continue
+        with open(ann_file, errors='replace') as f:
+            if not any(line.strip() for line in f):
+                raise DataListError(f'{split} list is empty: {ann_file}')
 
 
 def format_report(split: str, total: int, problems: List[Problem]) -> str:

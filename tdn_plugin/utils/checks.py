@@ -8,7 +8,8 @@ import torch
 from mmengine.config import Config
 
 from .config_edit import datasets_of
-from .errors import OutputError, UserError
+from .dependencies import require_extra
+from .errors import MissingFileError, OutputError, UsageError, UserError
 
 
 class ConfigError(UserError, ValueError):
@@ -68,6 +69,225 @@ def check_output_file(path: str) -> str:
     if not os.access(folder, os.W_OK):
         raise OutputError(f'cannot write to {folder} (for {path})')
     return path
+
+
+def check_output_folder(path: str, what: str = 'folder') -> str:
+    """Make sure ``path`` is a folder that can be written before the work
+    that fills it: created if absent; a file there (or on the way to it)
+    or an unwritable place is one clear error.
+
+    Args:
+        path (str): The folder.
+        what (str): How the message names it (e.g. ``'--work-dir'``).
+            Defaults to 'folder'.
+
+    Returns:
+        str: ``path``.
+
+    Raises:
+        OutputError: ``path`` or a folder above it is a file, or it cannot
+            be created or written.
+    """
+    existing = osp.abspath(path)
+    while not osp.exists(existing):
+        existing = osp.dirname(existing)
+    if not osp.isdir(existing):
+        where = 'it' if existing == osp.abspath(path) else existing
+        raise OutputError(f'{what} {path} cannot be a folder: {where} is a '
+                          'file')
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f'cannot create {what} {path}: '
+                          f'{error.strerror or error}') from error
+    if not os.access(path, os.W_OK):
+        raise OutputError(f'cannot write to {what} {path}')
+    return path
+
+
+def check_input_file(path: str, what: str = 'file') -> str:
+    """Raise a one-line :class:`MissingFileError` unless ``path`` is a
+    readable file.
+
+    Args:
+        path (str): The file.
+        what (str): How the message names it. Defaults to 'file'.
+
+    Returns:
+        str: ``path``.
+    """
+    if osp.isdir(path):
+        raise MissingFileError(f'{what} {path} is a folder, not a file')
+    if not osp.isfile(path):
+        raise MissingFileError(f'{what} not found: {path}')
+    if not os.access(path, os.R_OK):
+        raise MissingFileError(f'cannot read {what} {path}')
+    return path
+
+
+def check_input_list(path: str, what: str = 'list') -> str:
+    """:func:`check_input_file`, and the file is text with at least one
+    entry (a non-empty line).
+
+    Args:
+        path (str): The list (video list, class names).
+        what (str): How the message names it. Defaults to 'list'.
+
+    Returns:
+        str: ``path``.
+
+    Raises:
+        MissingFileError: It is not there or no file.
+        UsageError: It is empty or not text.
+    """
+    check_input_file(path, what)
+    try:
+        with open(path, encoding='utf-8') as f:
+            entries = any(line.strip() for line in f)
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f'cannot read {what} {path} as text: '
+                         f'{getattr(error, "reason", None) or error}'
+                         ) from None
+    if not entries:
+        raise UsageError(f'{what} {path} is empty: no entries')
+    return path
+
+
+def check_input_folder(path: str, what: str = 'folder') -> str:
+    """Raise a one-line :class:`MissingFileError` unless ``path`` is a
+    folder."""
+    if osp.isfile(path):
+        raise MissingFileError(f'{what} {path} is a file, not a folder')
+    if not osp.isdir(path):
+        raise MissingFileError(f'{what} not found: {path}')
+    return path
+
+
+def check_at_least(what: str, value, least) -> None:
+    """Raise a one-line :class:`UsageError` if a number (or any of a list
+    of them) is below ``least``."""
+    for number in value if isinstance(value, (list, tuple)) else [value]:
+        if number is not None and number < least:
+            raise UsageError(f'{what} must be at least {least}, got '
+                             f'{number}')
+
+
+def check_above_zero(what: str, value) -> None:
+    """Raise a one-line :class:`UsageError` if a number is not above 0."""
+    if value is not None and not value > 0:
+        raise UsageError(f'{what} must be above 0, got {value}')
+
+
+# Every ``tdn`` command's options, by their argparse ``dest``: the one
+# table of what each must be, checked by :func:`check_arguments` before a
+# command starts its work.
+AT_LEAST = dict(
+    epochs=1, input_size=1, batch_size=1, num_workers=0, threads=1,
+    repeats=1, latency_rounds=1, calib_clips=1, eval_clips=0, opset=7,
+    min_frames=1, jobs=1, videos_per_class=1, val_per_class=1, seed=0,
+    size=1, batch=1, train_batch=0, pipeline_videos=0, shape=1,
+    local_rank=0)
+ABOVE_ZERO = ('tolerance', )
+INPUT_FILES = ('checkpoint', 'src', 'model', 'dumps', 'families')
+INPUT_LISTS = ('train_list', 'val_list', 'classes', 'labels', 'ann')
+INPUT_FOLDERS = ('data_root', 'from_work_dirs')
+OUTPUT_FILES = ('json', 'dst', 'markdown', 'dump')
+OUTPUT_FOLDERS = ('work_dir', 'data_dir', 'dir')
+POSITIONAL = ('checkpoint', 'src', 'dst', 'dumps', 'dir', 'videos')
+RUNTIME_MODULES = dict(onnxruntime=('onnx', 'onnxruntime'),
+                       openvino=('onnx', 'openvino'))
+
+
+def _option(dest: str) -> str:
+    """How a message names an option: ``--val-list``, or ``checkpoint``."""
+    return dest if dest in POSITIONAL else '--' + dest.replace('_', '-')
+
+
+def _extra_modules(command: str, args: dict) -> List[str]:
+    """The modules of the ``deploy`` extra that a command needs."""
+    if command == 'export':
+        return ['onnx'] + (['onnxruntime'] if args.get('check') or args.get(
+            'int8') else []) + (['openvino'] if args.get('openvino') else [])
+    if command == 'infer':
+        return list(RUNTIME_MODULES.get(args.get('backend'), ()))
+    if command == 'benchmark':
+        modules = [m for backend in args.get('backends') or ()
+                   for m in RUNTIME_MODULES.get(backend, ())]
+        return modules + (['onnx', 'onnxruntime', 'openvino']
+                          if args.get('int8_accuracy') else [])
+    return []
+
+
+def _check_infer_outputs(args: dict) -> None:
+    """``tdn infer``: its videos (at least one there) and ``--out`` (an
+    ``.mp4`` for one video, else a folder)."""
+    from .video_io import list_videos
+    videos = list_videos(args['videos'])
+    if not any(osp.isfile(v) for v in videos):
+        raise MissingFileError('no video found in ' + ' '.join(
+            args['videos']))
+    out = args.get('out')
+    if out and out.endswith('.mp4') and len(videos) == 1 and \
+            not osp.isdir(out):
+        check_output_file(out)
+    elif out:
+        check_output_folder(out, '--out')
+
+
+def check_arguments(command: str, args: dict) -> None:
+    """Check a ``tdn`` command's arguments before it starts any work: the
+    numbers in range (:data:`AT_LEAST`, :data:`ABOVE_ZERO`), the files,
+    lists and folders it reads there (lists not empty), the files and
+    folders it writes creatable, and the extra it needs installed.
+
+    Args:
+        command (str): The subcommand, e.g. ``'compare'``.
+        args (dict): Its parsed arguments (``vars(namespace)``).
+
+    Raises:
+        UserError: The first problem, on one line.
+    """
+    args = {k: v for k, v in args.items() if v is not None}
+    for dest, least in AT_LEAST.items():
+        if isinstance(args.get(dest), (int, float, list)):
+            check_at_least(_option(dest), args[dest], least)
+    for dest in ABOVE_ZERO:
+        check_above_zero(_option(dest), args.get(dest))
+    if command == 'export' and 'views' in args:
+        check_at_least('--views', args['views'], 1)
+    modules = _extra_modules(command, args)
+    if modules:
+        require_extra(list(dict.fromkeys(modules)), 'deploy')
+
+    def each(dest):  # the paths of an option (others of its name: none)
+        value = args.get(dest)
+        values = value if isinstance(value, list) else [value]
+        return [v for v in values if isinstance(v, str) and v]
+
+    for dest in INPUT_FILES:
+        for path in each(dest):
+            if not (dest == 'checkpoint' and path == '-'):
+                check_input_file(path, _option(dest))
+    if args.get('resume') not in (None, 'auto'):
+        check_input_file(args['resume'], '--resume')
+    if args.get('int8_accuracy'):
+        check_input_file(args['int8_accuracy'][1], '--int8-accuracy')
+    for dest in INPUT_LISTS:
+        for path in each(dest):
+            check_input_list(path, _option(dest))
+    for dest in INPUT_FOLDERS:
+        for path in each(dest):
+            check_input_folder(path, _option(dest))
+    for dest in OUTPUT_FILES:
+        for path in each(dest):
+            check_output_file(path)
+    if command == 'export' and args.get('out'):
+        check_output_file(args['out'])
+    if command == 'infer' and args.get('videos'):
+        _check_infer_outputs(args)
+    for dest in OUTPUT_FOLDERS:
+        for path in each(dest):
+            check_output_folder(path, _option(dest))
 
 
 def check_config(cfg: Config) -> None:

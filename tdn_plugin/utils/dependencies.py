@@ -1,6 +1,7 @@
 """What the plugin needs besides its base install, checked without
 importing it (so that ``tdn --help`` stays light)."""
 import importlib.util
+from typing import Sequence
 
 from .errors import UserError
 
@@ -20,3 +21,23 @@ def require_mmcv() -> None:
     if importlib.util.find_spec('mmcv') is None:
         raise MissingDependencyError(
             f'mmcv is not installed (MMAction2 needs it): {MMCV_FIX}')
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported (found, not imported)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def require_extra(modules: Sequence[str], extra: str) -> None:
+    """Raise :class:`MissingDependencyError`, one line naming the extra of
+    the package that installs them, if any of ``modules`` is missing.
+
+    Args:
+        modules (Sequence[str]): What the command imports.
+        extra (str): The extra of ``setup.py`` that installs them.
+    """
+    missing = [module for module in modules if not installed(module)]
+    if missing:
+        raise MissingDependencyError(
+            f"needs the '{extra}' extra ({', '.join(missing)} not "
+            f"installed): pip install -e '.[{extra}]'")

@@ -270,6 +270,8 @@ def test_one_tiny_model_and_a_failing_one_end_to_end(tiny_config,
     assert list(results['models']) == ['tdn_tiny']
     assert list(results['failed']) == [FAILED]
     assert results['models']['tdn_tiny']['frames_per_view'] == 20
+    assert results['models']['tdn_tiny']['checkpoint'] == str(
+        tmp_path / 'tdn_tiny' / 'epoch_1.pth')
     rows = list(csv.DictReader((tmp_path / 'results.csv').open()))
     assert [r['model'] for r in rows] == ['tdn_tiny', FAILED]
     assert f'{FAILED}: **failed**' in (tmp_path / 'results.md').read_text()

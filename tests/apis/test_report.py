@@ -65,7 +65,9 @@ def _result(name='tdn', **changes):
 
 def test_every_output_carries_the_numbers_and_the_failure(tmp_path,
                                                           capsys):
-    results = [_result(), _result('i3d', kind='3D', gmacs=1.5)]
+    results = [_result(), _result(
+        'i3d', kind='3D', gmacs=1.5, checkpoint='w/i3d/epoch_3.pth',
+        unreadable={'test': {'v/bad.mp4': 'moov atom not found'}})]
     failed = {'tin': 'needs compiled mmcv ops'}
     files = write_report(results, failed, tmp_path, {'seed': 0},
                          'two models', CLASSES, [(0.25, 'chance')])
@@ -81,6 +83,16 @@ def test_every_output_carries_the_numbers_and_the_failure(tmp_path,
     assert entry['cpu_ms_per_clip'] == 12.0
     assert data['models']['i3d']['kind'] == '3D'
     assert data['failed'] == failed and data['settings'] == {'seed': 0}
+    # the unreadable videos with their model and split, in every output
+    assert data['models']['i3d']['checkpoint'] == 'w/i3d/epoch_3.pth'
+    assert data['models']['i3d']['unreadable_videos'] == {
+        'test': {'v/bad.mp4': 'moov atom not found'}}
+    assert data['models']['tdn']['unreadable_videos'] == {}
+    assert 'i3d: unreadable videos: test: v/bad.mp4 (moov atom' in out
+    assert 'test: v/bad.mp4 (moov atom not found)' in files[
+        'csv'].read_text()
+    assert '- i3d: unreadable videos (skipped in training, scored as ' \
+        'blank clips in test): test: v/bad.mp4' in files['table'].read_text()
     header, *rows = files['csv'].read_text().splitlines()
     assert 'top1_horizontal' in header and ',0.75,' in rows[0]
     assert rows[-1].startswith('tin,') and 'mmcv' in rows[-1]

@@ -226,3 +226,16 @@ def test_demo_reuses_data_and_writes_markdown(tmp_path, capsys):
     # the temporal probe of 3D CNNs: one 8-frame clip perturbed
     assert all(set(e['probe']) >= {'reversed', 'shuffled', 'frozen'}
                for e in results['models'].values())
+
+
+@pytest.mark.parametrize('failed, code', [({}, 0), ({'tdn': 'why'}, 1)])
+def test_demo_exits_1_when_a_model_failed(failed, code, tmp_path,
+                                          monkeypatch):
+    import tdn_plugin.apis.demo as demo
+    from tdn_plugin.cli.main import main
+
+    def run_demo(work_dir, quick):  # the options it takes are passed
+        return dict(results=[], failed=failed, files={}, total_s=0.0)
+
+    monkeypatch.setattr(demo, 'run_demo', run_demo)
+    assert main(['demo', '--work-dir', str(tmp_path)]) == code

@@ -1,4 +1,5 @@
 import glob
+import os.path as osp
 import pickle
 import re
 
@@ -126,6 +127,11 @@ def test_train_epoch_survives_bad_videos(tiny_config, bad_list, tmp_path,
     match = re.search(r'Epoch 1: skipped (\d+) training sample\(s\) whose '
                       r'video could not be read \(3 distinct', log)
     assert match and int(match.group(1)) >= 3
+    from tdn_plugin.engine.hooks.bad_video_hook import read_unreadable
+    listed = read_unreadable(cfg.work_dir)  # for the report of compare
+    assert list(listed) == ['train']
+    assert sorted(map(osp.basename, listed['train'])) == sorted(
+        map(osp.basename, bad_list[1]))
 
 
 def test_test_scores_unreadable_as_blank(tiny_config, bad_list, tmp_path):
@@ -154,3 +160,6 @@ def test_test_scores_unreadable_as_blank(tiny_config, bad_list, tmp_path):
     for name in bad_list[1]:
         assert log.count(name) == 1, name
     assert torch.is_tensor(results[0]['pred_score'])
+    from tdn_plugin.engine.hooks.bad_video_hook import read_unreadable
+    listed = read_unreadable(cfg.work_dir)
+    assert list(listed) == ['test'] and len(listed['test']) == 3

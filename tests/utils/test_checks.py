@@ -153,3 +153,138 @@ def test_benchmark_json_in_a_bad_place_ends_before_any_work(tmp_path,
     captured = capsys.readouterr()
     assert captured.err.count('\n') == 1 and 'a-file' in captured.err
     assert 'tdn benchmark:' not in captured.out  # nothing was started
+
+
+TOY = 'configs/demo/tdn_toy-motion.py'
+# (argv, the line's start) of each wrong argument: tmp is the test's
+# folder, holding 'afile' (a file), 'empty.txt' and 'list.txt'
+WRONG_ARGUMENTS = [
+    (['compare', TOY, '--epochs', '0'], '--epochs must be at least 1, got 0'),
+    (['compare', TOY, '--input-size', '-5'],
+     '--input-size must be at least 1'),
+    (['compare', TOY, '--batch-size', '0'], '--batch-size must be at least'),
+    (['compare', TOY, '--num-workers', '-1'], '--num-workers must be at '),
+    (['compare', TOY, '--threads', '0'], '--threads must be at least 1'),
+    (['compare', TOY, '--latency-rounds', '0'], '--latency-rounds must be'),
+    (['compare', TOY, '--work-dir', '{tmp}/afile'],
+     '--work-dir {tmp}/afile cannot be a folder: it is a file'),
+    (['compare', TOY, '--val-list', '{tmp}/no.txt'],
+     '--val-list not found: {tmp}/no.txt'),
+    (['compare', TOY, '--train-list', '{tmp}/empty.txt'],
+     '--train-list {tmp}/empty.txt is empty'),
+    (['compare', TOY, '--classes', '{tmp}'], '--classes {tmp} is a folder'),
+    (['compare', TOY, '--data-root', '{tmp}/afile'],
+     '--data-root {tmp}/afile is a file, not a folder'),
+    (['compare', '--from-work-dirs', '{tmp}/no'],
+     '--from-work-dirs not found'),
+    (['infer', TOY, '-', '{tmp}/afile', '--threads', '-3'],
+     '--threads must be at least 1, got -3'),
+    (['infer', TOY, '-', '{tmp}/afile', '--out', '{tmp}/afile/ann.mp4'],
+     'cannot write {tmp}/afile/ann.mp4: {tmp}/afile is a file'),
+    (['infer', TOY, '-', '{tmp}/afile', '--json', '{tmp}/afile/s.json'],
+     'cannot write {tmp}/afile/s.json: {tmp}/afile is a file'),
+    (['infer', TOY, '-', '{tmp}/afile', '{tmp}/list.txt', '--out',
+      '{tmp}/afile'], '--out {tmp}/afile cannot be a folder'),
+    (['infer', TOY, '{tmp}/no.pth', '{tmp}/afile'],
+     'checkpoint not found: {tmp}/no.pth'),
+    (['infer', TOY, '-', '{tmp}/afile', '--labels', '{tmp}/empty.txt'],
+     '--labels {tmp}/empty.txt is empty'),
+    (['infer', TOY, '-', '{tmp}/no.mp4'], 'no video found in {tmp}/no.mp4'),
+    (['infer', TOY, '-', '{tmp}/afile', '--backend', 'onnxruntime',
+      '--model', '{tmp}/no.onnx'], '--model not found'),
+    (['export', TOY, '{tmp}/afile', '--out', '{tmp}/afile/m.onnx'],
+     'cannot write {tmp}/afile/m.onnx'),
+    (['export', TOY, '{tmp}/afile', '--out', '{tmp}/m.onnx', '--json',
+      '{tmp}/afile/r.json'], 'cannot write {tmp}/afile/r.json'),
+    (['export', TOY, '{tmp}/afile', '--out', '{tmp}/m.onnx', '--views',
+      '0'], '--views must be at least 1'),
+    (['export', TOY, '{tmp}/afile', '--out', '{tmp}/m.onnx', '--int8',
+      '--calib-clips', '0'], '--calib-clips must be at least 1'),
+    (['export', TOY, '{tmp}/afile', '--out', '{tmp}/m.onnx',
+      '--eval-clips', '-1'], '--eval-clips must be at least 0'),
+    (['export', TOY, '{tmp}/afile', '--out', '{tmp}/m.onnx',
+      '--tolerance', '0'], '--tolerance must be above 0'),
+    (['export', TOY, '{tmp}/no.pth', '--out', '{tmp}/m.onnx'],
+     'checkpoint not found'),
+    (['train', TOY, '--work-dir', '{tmp}/afile/run'],
+     '--work-dir {tmp}/afile/run cannot be a folder: {tmp}/afile is a file'),
+    (['train', TOY, '--seed', '-1'], '--seed must be at least 0'),
+    (['train', TOY, '--resume', '{tmp}/no.pth'], '--resume not found'),
+    (['test', TOY, '{tmp}/no.pth'], 'checkpoint not found: {tmp}/no.pth'),
+    (['test', TOY, '{tmp}/afile', '--dump', '{tmp}/afile/d.pkl'],
+     'cannot write {tmp}/afile/d.pkl'),
+    (['demo', '--threads', '0'], '--threads must be at least 1'),
+    (['demo', '--work-dir', '{tmp}/afile'], '--work-dir {tmp}/afile cannot'),
+    (['demo', '--data', '{tmp}/afile'], '--data-dir {tmp}/afile cannot'),
+    (['demo', '--markdown', '{tmp}/afile/t.md'], 'cannot write {tmp}/afile'),
+    (['benchmark', '--size', '0'], '--size must be at least 1'),
+    (['benchmark', '--batch', '0'], '--batch must be at least 1'),
+    (['benchmark', '--repeats', '0'], '--repeats must be at least 1'),
+    (['benchmark', '--train-batch', '-1'], '--train-batch must be at least'),
+    (['benchmark', '--json', '{tmp}/afile/b.json'], 'cannot write'),
+    (['check-data', TOY, '--min-frames', '0'], '--min-frames must be at'),
+    (['check-data', TOY, '--jobs', '0'], '--jobs must be at least 1'),
+    (['ensemble', '{tmp}/no.pkl', '--ann', '{tmp}/list.txt'],
+     'dumps not found: {tmp}/no.pkl'),
+    (['ensemble', '{tmp}/afile', '--ann', '{tmp}/empty.txt'],
+     '--ann {tmp}/empty.txt is empty'),
+    (['flops', TOY, '--shape', '0'], '--shape must be at least 1'),
+    (['make-toy-data', '{tmp}/afile'], 'dir {tmp}/afile cannot be a folder'),
+    (['make-toy-data', '{tmp}/toy', '--videos-per-class', '0'],
+     '--videos-per-class must be at least 1'),
+    (['convert', '{tmp}/no.tar', '{tmp}/x.pth'], 'src not found'),
+    (['convert', '{tmp}/afile', '{tmp}/afile/x.pth'],
+     'cannot write {tmp}/afile/x.pth'),
+]
+
+
+@pytest.mark.parametrize('argv, line', WRONG_ARGUMENTS,
+                         ids=[' '.join(a[:1] + a[2:]) if a[0] != 'compare'
+                              or len(a) < 3 else ' '.join([a[0]] + a[2:])
+                              for a, _ in WRONG_ARGUMENTS])
+def test_every_command_checks_its_arguments_before_work(
+        argv, line, tmp_path, capsys, monkeypatch):
+    """One line naming the argument, exit 1, before any work (the check
+    runs before the plugin's registries are even set up)."""
+    (tmp_path / 'afile').write_text('x\n')
+    (tmp_path / 'empty.txt').write_text('\n')
+    (tmp_path / 'list.txt').write_text('a.mp4 0\n')
+    import tdn_plugin
+    monkeypatch.setattr(tdn_plugin, 'register_all_modules', None)  # no work
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert run(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f'tdn {argv[0]}: {line.format(tmp=tmp_path)}'), err
+    assert err.count('\n') == 1
+
+
+@pytest.mark.parametrize('argv, missing', [
+    (['export', TOY, '{tmp}/afile', '--out', '{tmp}/m.onnx'], 'onnx'),
+    (['export', TOY, '{tmp}/afile', '--out', '{tmp}/m.onnx', '--openvino'],
+     'openvino'),
+    (['infer', TOY, '-', '{tmp}/afile', '--backend', 'onnxruntime'],
+     'onnxruntime'),
+    (['infer', TOY, '-', '{tmp}/afile', '--backend', 'openvino'],
+     'openvino'),
+    (['benchmark', '--backends', 'onnxruntime'], 'onnx'),
+])
+def test_a_missing_extra_is_named(argv, missing, tmp_path, capsys,
+                                  monkeypatch):
+    (tmp_path / 'afile').write_text('x\n')
+    monkeypatch.setattr('tdn_plugin.utils.dependencies.installed',
+                        lambda module: module != missing)
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert run(argv) == 1
+    assert capsys.readouterr().err == (
+        f"tdn {argv[0]}: needs the 'deploy' extra ({missing} not "
+        "installed): pip install -e '.[deploy]'\n")
+
+
+def test_an_empty_train_list_is_one_line(tmp_path, capsys):
+    (tmp_path / 'empty.txt').write_text('')
+    empty = f'{tmp_path}/empty.txt'
+    assert run(['train', TOY, '--work-dir', str(tmp_path), '--cfg-options',
+                f'train_dataloader.dataset.ann_file={empty}',
+                f'val_dataloader.dataset.ann_file={empty}']) == 1
+    assert capsys.readouterr().err == \
+        f'tdn train: train list is empty: {tmp_path}/empty.txt\n'

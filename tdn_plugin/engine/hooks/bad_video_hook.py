@@ -1,9 +1,12 @@
 """Logging the videos that :class:`~tdn_plugin.datasets.SkipBadVideos`
-skipped (training) or scored as blank clips (validation/test)."""
-from typing import List, Optional, Sequence, Tuple
+skipped (training) or scored as blank clips (validation/test), and
+listing them in the work directory (:data:`UNREADABLE_FILE`)."""
+import json
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmaction.registry import HOOKS
-from mmengine.dist import all_gather_object
+from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
 
 from tdn_plugin.datasets.skip_bad_videos import (
@@ -14,6 +17,26 @@ from tdn_plugin.datasets.skip_bad_videos import (
 )
 
 Report = Tuple[str, str]  # (file, cause)
+# in the work dir: {split: {file: cause}} of the run's unreadable videos
+UNREADABLE_FILE = 'unreadable_videos.json'
+
+
+def read_unreadable(work_dir: str) -> Dict[str, Dict[str, str]]:
+    """The unreadable videos a run listed in ``work_dir`` (split -> file
+    -> cause); empty where it listed none.
+
+    Args:
+        work_dir (str): The run's work directory.
+
+    Returns:
+        dict: Split -> {file: cause}, splits with a video only.
+    """
+    path = osp.join(work_dir, UNREADABLE_FILE)
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return {split: files for split, files in json.load(f).items()
+                if files}
 
 
 def _wrappers(dataset) -> List[SkipBadVideos]:
@@ -52,6 +75,8 @@ class BadVideoHook(Hook):
     (metrics are over all samples), and which they were. Counts are
     gathered over all ranks; dataloader workers report through the data
     samples' metainfo, so any ``num_workers`` and start method work.
+    The run's unreadable videos, by split, are kept in
+    ``WORK_DIR/unreadable_videos.json`` (:func:`read_unreadable`).
 
     Args:
         max_listed (int): Name at most this many files in one message.
@@ -64,6 +89,20 @@ class BadVideoHook(Hook):
         self.max_listed = max_listed
         self._named = set()
         self._seen = {'train': [], 'eval': []}
+        self._listed: Dict[str, Dict[str, str]] = {}
+
+    def _list(self, runner, split: str, reports: Sequence[Report]) -> None:
+        """Add ``reports`` to the work dir's list of unreadable videos."""
+        files = self._listed.setdefault(split, {})
+        for name, cause in reports:
+            files.setdefault(name, cause)
+        if is_main_process():
+            with open(osp.join(runner.work_dir, UNREADABLE_FILE), 'w') as f:
+                json.dump(self._listed, f, indent=2)
+
+    def before_run(self, runner) -> None:
+        self._listed = {}
+        self._list(runner, 'train', [])  # a list of an earlier run goes
 
     def _take_over(self, dataloader) -> None:
         # the wrapper leaves the logging to this hook (set before the
@@ -109,6 +148,7 @@ class BadVideoHook(Hook):
             if name not in self._named:
                 new.setdefault(name, cause)
         self._named.update(new)
+        self._list(runner, 'train', reports)
         distinct = len({name for name, _ in reports})
         epoch = runner.epoch + 1
         if not reports:
@@ -141,6 +181,8 @@ class BadVideoHook(Hook):
 
     def _eval_summary(self, runner, dataloader, mode: str) -> None:
         reports = sorted(set(self._gathered('eval')))
+        if reports:
+            self._list(runner, mode, reports)
         total = len(dataloader.dataset)
         if not reports:
             runner.logger.info(f'All {total} {mode} videos were read.')
