@@ -66,7 +66,8 @@ class CompareSettings:
             ``families.json`` (default: next to the classes file, the data
             and the lists).
         epochs, input_size, batch_size, num_workers (int, optional): The
-            budget.
+            budget (without ``num_workers``, each config's, at most the
+            cores available).
         views (str): The test protocol of every model.
         pretrained (str): ``'keep'`` each config's weights, or ``'none'``:
             clear every pretrained source.
@@ -113,6 +114,15 @@ def log(message: str = '') -> None:
 def duration(seconds: float) -> str:
     """``75`` -> ``'1:15'``."""
     return '{}:{:02d}'.format(*divmod(int(round(seconds)), 60))
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the
+    system tells it, else the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def setup_registries() -> None:
@@ -198,11 +208,15 @@ def prepare_config(config: Union[str, Path], work_dir: Union[str, Path],
         edit.set_recipe(cfg, recipe)
     if settings.epochs is not None:
         edit.set_epochs(cfg, settings.epochs)
+    cores = available_cores()
     for loader in edit.loaders_of(cfg):
         loader.batch_size = settings.batch_size or loader.batch_size
-        if settings.num_workers is not None:
-            loader.update(num_workers=settings.num_workers,
-                          persistent_workers=settings.num_workers > 0)
+        workers = settings.num_workers
+        if workers is None and loader.get('num_workers', 0) > cores:
+            workers = cores  # e.g. MMAction2's 8 on a 2-core machine
+        if workers is not None:
+            loader.update(num_workers=workers,
+                          persistent_workers=workers > 0)
     edit.scale_lr_to_batch(cfg)
     edit.test_segments_as_trained(cfg)
     set_test_views(cfg, settings.views)

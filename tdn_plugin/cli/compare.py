@@ -42,7 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     budget.add_argument('--input-size', type=int, metavar='S',
                         help='square input size of every split')
     budget.add_argument('--batch-size', type=int, metavar='B')
-    budget.add_argument('--num-workers', type=int, metavar='N')
+    budget.add_argument(
+        '--num-workers', type=int, metavar='N',
+        help="data loader workers of every config (default: each config's, "
+        'at most the cores available)')
     budget.add_argument(
         '--views', choices=list(VIEWS), default='1x1',
         help='test protocol of every model: 1 clip centre crop, 1 clip 3 '

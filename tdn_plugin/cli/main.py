@@ -17,6 +17,7 @@ Any other error is a bug and always keeps its traceback. Exit codes: 0
 done, 1 a failed check or a user error, 2 wrong usage (argparse).
 """
 import argparse
+import contextlib
 import importlib
 import sys
 from typing import List, Optional
@@ -77,19 +78,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if a in COMMANDS), None)
     args = build_parser([command] if command else []).parse_args(argv)
-    if not args.verbose:  # mmengine's pkg_resources deprecation, twice
-        import warnings
-        warnings.filterwarnings('ignore',
-                                message='pkg_resources is deprecated')
-        warnings.filterwarnings('ignore', category=DeprecationWarning,
-                                module='pkg_resources')
     from tdn_plugin.utils.allocator import keep_freed_memory
     keep_freed_memory()  # no page faults on every forward (see its doc)
-    from tdn_plugin.utils.checks import check_arguments
-    check_arguments(args.command, vars(args))  # before any work
-    import tdn_plugin
-    tdn_plugin.register_all_modules()
-    return int(_module(args.command).main(args) or 0)
+    from tdn_plugin.utils.host_notices import hidden_host_notices
+
+    # host notices a user cannot act on: hidden during the command only
+    with contextlib.nullcontext() if args.verbose else hidden_host_notices():
+        from tdn_plugin.utils.checks import check_arguments
+        check_arguments(args.command, vars(args))  # before any work
+        import tdn_plugin
+        tdn_plugin.register_all_modules()
+        return int(_module(args.command).main(args) or 0)
 
 
 def error_line(command: Optional[str], error: BaseException) -> str:

@@ -284,3 +284,16 @@ def test_readme_shows_the_compare_command_these_tests_run():
     """The command the slow tests run is the README's, to the letter."""
     readme = (Path(__file__).parents[2] / 'README.md').read_text()
     assert README_COMPARE in readme
+
+
+@pytest.mark.parametrize('given, expected', [(None, 2), (5, 5), (0, 0)])
+def test_num_workers_capped_at_the_cores_unless_given(given, expected,
+                                                      tmp_path, monkeypatch):
+    """MMAction2's configs ask for 8 workers; on 2 cores they get 2."""
+    import tdn_plugin.apis.compare as compare_api
+    monkeypatch.setattr(compare_api, 'available_cores', lambda: 2)
+    cfg = _prepare(MMACTION + 'tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-'
+                   '50e_kinetics400-rgb.py', tmp_path, pretrained='none',
+                   num_workers=given)
+    assert cfg.train_dataloader.num_workers == expected
+    assert cfg.test_dataloader.num_workers == expected

@@ -29,6 +29,7 @@ def build_runner(cfg: Config, verbose: bool = False, name: str = '') -> Runner:
 
     if verbose:
         return build()
+    from tdn_plugin.utils.host_notices import hide_in
     level = cfg.get('log_level', 'INFO')
     cfg.log_level = 'WARNING'
     try:
@@ -37,6 +38,7 @@ def build_runner(cfg: Config, verbose: bool = False, name: str = '') -> Runner:
         cfg.log_level = level
     for handler in runner.logger.handlers:
         handler.setLevel(level)
+    hide_in(runner.logger)  # e.g. FileClient's deprecation, every worker
     # the work dir's config as the user set it (``tdn test`` on it logs)
     runner.cfg.log_level = level
     runner.dump_config()
