@@ -1,15 +1,13 @@
 """The missing, unreadable and too short videos of a config's annotation
 lists, found before a long run meets them (``tdn check-data``), and the
 annotation lists themselves checked before a run starts."""
-import contextlib
 import io
-import os
 import os.path as osp
-import sys
 from typing import List, Optional, Sequence, Tuple
 
 from tdn_plugin.utils.config_edit import dataset_leaves, datasets_of
 from tdn_plugin.utils.errors import UserError, describe
+from tdn_plugin.utils.video_io import decoder_output, decoder_reason
 
 SPLITS = ('train', 'val', 'test')
 # (kind, file, detail); kind: 'missing', 'unreadable', 'too short'
@@ -33,21 +31,6 @@ def default_min_frames(pipeline: list) -> int:
     return 1
 
 
-@contextlib.contextmanager
-def _quiet_stderr():
-    """Silence what FFmpeg and decord print on file descriptor 2 (the
-    causes are reported)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(os.devnull, 'w') as null:
-        os.dup2(null.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def check_video(filename: str, min_frames: int) -> Optional[Problem]:
     """A problem of one video file, as DecordInit/DecordDecode would meet
     it: missing, not opened by decord, first or last frame not decoded,
@@ -62,13 +45,13 @@ def check_video(filename: str, min_frames: int) -> Optional[Problem]:
     import decord
     source = filename if osp.isfile(filename) else io.BytesIO(
         fileio.get(filename))
-    with _quiet_stderr():
+    with decoder_output() as printed:  # decord's lines: one reason
         try:
             reader = decord.VideoReader(source, num_threads=1)
             frames = len(reader)
         except Exception as error:  # noqa: BLE001  any decoding failure
-            return ('unreadable', filename, 'decord cannot open it, '
-                    f'{type(error).__name__}')
+            return ('unreadable', filename, 'decord cannot open it: '
+                    + decoder_reason(filename, printed.text(), error))
         if frames < 1:
             return 'unreadable', filename, 'no frames'
         try:

@@ -10,6 +10,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from tdn_plugin.utils.errors import UserError, describe
+from tdn_plugin.utils.video_io import decoder_output, decoder_reason
 
 # metainfo keys of the data samples that carry the reports to BadVideoHook
 SKIPPED_KEY = 'skipped_videos'  # train: [(file, cause), ...] replaced
@@ -152,16 +153,20 @@ class SkipBadVideos:
         """(sample, None), or (None, cause) if it cannot be loaded."""
         if idx in self._bad:
             return None, self._bad[idx]
-        try:
-            data = self.dataset[idx]
-        except Exception as error:  # noqa: BLE001  any unreadable sample
-            name = self.video_name(idx)
-            cause = describe(error)
-            if osp.isfile(name) and osp.getsize(name) == 0:
-                cause = f'empty file, {cause}'
+        with decoder_output() as printed:  # decord's lines: one cause
+            try:
+                data = self.dataset[idx]
+            except Exception as error:  # noqa: BLE001  any unreadable one
+                name = self.video_name(idx)
+                cause = decoder_reason(name, printed.text(), error) \
+                    if osp.isfile(name) else describe(error)
+                failed = error
+            else:
+                failed = None
+        if failed is not None:
             if self.strict:
                 raise BadVideoError(f'cannot load {name}: {cause} '
-                                    '(SkipBadVideos strict=True)') from error
+                                    '(SkipBadVideos strict=True)') from failed
         else:
             if data is not None:
                 return data, None

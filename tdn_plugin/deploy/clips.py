@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 
-from tdn_plugin.utils.errors import UserError, one_line
+from tdn_plugin.utils.errors import UserError
 
 
 class VideoError(UserError, ValueError):
@@ -31,13 +31,16 @@ def load_clip(pipeline: Callable, video: str) -> dict:
     Raises:
         VideoError: The file is missing or cannot be decoded.
     """
+    from tdn_plugin.utils.video_io import decoder_output, decoder_reason
     if not osp.isfile(video):
         raise VideoError(f'video not found: {video}')
-    try:
-        return pipeline(
-            dict(filename=video, label=-1, start_index=0, modality='RGB'))
-    except Exception as e:  # decord's and the transforms' errors
-        raise VideoError(f'cannot decode {video}: {one_line(e)}') from None
+    with decoder_output() as printed:  # decord's lines: one reason
+        try:
+            return pipeline(dict(filename=video, label=-1, start_index=0,
+                                 modality='RGB'))
+        except Exception as e:  # decord's and the transforms' errors
+            raise VideoError(f'cannot decode {video}: ' + decoder_reason(
+                video, printed.text(), e)) from None
 
 
 def preprocess(preprocessor: Callable, clip: dict) -> torch.Tensor:

@@ -10,6 +10,8 @@ uint8 RGB everywhere.
 import contextlib
 import json
 import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import (
     Callable,
@@ -24,13 +26,18 @@ from typing import (
 
 import numpy as np
 
-from .errors import MissingFileError, UserError
+from .errors import MissingFileError, UserError, describe
 
 PathLike = Union[str, Path]
 DEFAULT_FPS = 12.0
 VIDEO_SUFFIXES = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
                   '.mpg', '.mpeg', '.wmv')
 FAMILIES_FILE = 'families.json'
+
+
+class UnreadableVideoError(UserError, RuntimeError):
+    """A video file the decoder cannot open or read (its reason from
+    :func:`decoder_reason`)."""
 
 
 class ListFileError(UserError, ValueError):
@@ -135,9 +142,12 @@ def read_frames(path: PathLike,
 
     Returns:
         np.ndarray: (T, H, W, 3) uint8 RGB.
+
+    Raises:
+        UnreadableVideoError: decord cannot open it (one line, no decoder
+            output on stderr).
     """
-    import decord
-    reader = decord.VideoReader(str(path))
+    reader = open_video(path)
     count = len(reader) if max_frames is None else min(len(reader),
                                                        max_frames)
     return reader.get_batch(list(range(count))).asnumpy()
@@ -151,9 +161,11 @@ def count_frames(path: PathLike) -> int:
 
     Returns:
         int: Frame count.
+
+    Raises:
+        UnreadableVideoError: decord cannot open it.
     """
-    import decord
-    return len(decord.VideoReader(str(path)))
+    return len(open_video(path))
 
 
 def extract_frames(path: PathLike, directory: PathLike,
@@ -304,3 +316,115 @@ def find_families(directories: Sequence[PathLike],
         if path.is_file():
             return load_families(path, classes)
     return None
+
+
+class DecoderOutput:
+    """What the decoder printed on file descriptor 2 inside a
+    :func:`decoder_output` block so far (:meth:`text`)."""
+
+    def __init__(self, sink) -> None:
+        self._sink = sink
+        self.taken = False  # the text became a reason: not passed on
+
+    def text(self) -> str:
+        """The text printed so far (taken: it is not passed on)."""
+        self.taken = True
+        return os.pread(self._sink.fileno(), 1 << 16, 0).decode(
+            errors='replace')
+
+
+@contextlib.contextmanager
+def decoder_output() -> Iterator[DecoderOutput]:
+    """Catch what decord and FFmpeg print on file descriptor 2 (FFmpeg's
+    ``moov atom not found``, decord's ``ERROR opening`` lines, the
+    contents of a text file probed as a video) while a video is opened in
+    the block, so that it becomes one reason (:func:`decoder_reason`)
+    instead of raw lines. The descriptor is redirected only during the
+    block; unless the block raised or took the text for a reason, what
+    was printed is passed on to stderr as it would have been.
+
+    Yields:
+        DecoderOutput: Its :meth:`~DecoderOutput.text` so far.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        output, failed = DecoderOutput(sink), True
+        try:
+            yield output
+            failed = False
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if not (failed or output.taken):
+                text = DecoderOutput(sink).text()
+                if text:
+                    sys.stderr.write(text)
+
+
+def decoder_reason(path: PathLike, printed: str,
+                   error: BaseException) -> str:
+    """Why a video cannot be read, on one line: from what the decoder
+    printed (:func:`decoder_output`) and the file itself, else the
+    error's own line.
+
+    Args:
+        path (str | Path): The video file.
+        printed (str): What the decoder printed while opening it.
+        error (BaseException): What it raised.
+
+    Returns:
+        str: E.g. ``'a text file, not a video'``.
+    """
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(512)
+    except OSError:
+        head = None
+    if head == b'':
+        return 'an empty file'
+    if head is not None and b'\0' not in head:
+        try:
+            head.decode('utf-8')
+            return 'a text file, not a video'
+        except UnicodeDecodeError:
+            pass
+    if 'moov atom not found' in printed:
+        return ('no moov atom: the file is cut short (an unfinished '
+                'download or copy) or not an mp4')
+    told = f'{printed}\n{error}'
+    if 'Invalid data found when processing input' in told:
+        return 'not a video the decoder knows (invalid data)'
+    if 'cannot find video stream' in told:
+        return ('no video stream: the file is cut short or holds no '
+                'video')
+    for line in reversed(told.splitlines()):
+        if 'ERROR' in line:  # decord's: "... ERROR what went wrong"
+            return line.split('ERROR', 1)[1].strip(' :')[:200]
+    return describe(error)
+
+
+def open_video(path: PathLike, **kwargs):
+    """``decord.VideoReader`` of a file, with the decoder's own lines
+    turned into one reason.
+
+    Args:
+        path (str | Path): Video file.
+        **kwargs: Of ``decord.VideoReader`` (e.g. ``num_threads``).
+
+    Returns:
+        decord.VideoReader: The reader.
+
+    Raises:
+        UnreadableVideoError: decord cannot open it (``cannot read PATH:
+            reason``).
+    """
+    import decord
+    with decoder_output() as output:
+        try:
+            return decord.VideoReader(str(path), **kwargs)
+        except Exception as error:  # noqa: BLE001  decord's, to one line
+            raise UnreadableVideoError(
+                f'cannot read {path}: '
+                f'{decoder_reason(path, output.text(), error)}') from error

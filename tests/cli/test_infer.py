@@ -160,3 +160,19 @@ def test_runtime_failure_is_one_line(files, capsys, monkeypatch):
     assert message == (
         'tdn infer: the graph cannot run on frames of shape '
         '(20, 3, 64, 64): [ONNXRuntimeError] : 2 : INVALID_ARGUMENT')
+
+
+def test_undecodable_videos_are_one_line_without_decoder_noise(
+        files, tmp_path, capfd):
+    """A text file named .mp4 and a cut one: one line each with the
+    reason, none of decord's or FFmpeg's own lines (no inference runs)."""
+    truncated = tmp_path / 'cut.mp4'
+    truncated.write_bytes(open(files['video'], 'rb').read()[:3000])
+    text = tmp_path / 'notes.mp4'
+    text.write_text(''.join(f'line {i} of some notes\n' for i in range(400)))
+    assert main(['infer', TDN_TOY, files['tdn'], str(text), str(truncated),
+                 '--no-progress']) == 1
+    assert capfd.readouterr().err.splitlines() == [
+        f'tdn infer: cannot decode {text}: a text file, not a video',
+        f'tdn infer: cannot decode {truncated}: no moov atom: the file is '
+        'cut short (an unfinished download or copy) or not an mp4']

@@ -70,3 +70,40 @@ def test_gop_sets_the_keyframe_interval(tmp_path):
         path = str(tmp_path / f'a.{suffix}')
         write_video(path, frames, gop=gop)
         assert decord.VideoReader(path).get_key_indices() == keys
+
+
+def _truncated_and_text(tmp_path):
+    good = tmp_path / 'good.mp4'
+    write_video(good, np.zeros((12, 32, 32, 3), np.uint8))
+    truncated = tmp_path / 'truncated.mp4'
+    truncated.write_bytes(good.read_bytes()[:len(good.read_bytes()) // 3])
+    no_stream = tmp_path / 'no_stream.mp4'  # the header cut off short
+    no_stream.write_bytes(good.read_bytes()[:48])
+    text = tmp_path / 'notes.mp4'
+    text.write_text(''.join(f'line {i} of some notes\n' for i in range(400)))
+    return truncated, text, no_stream
+
+
+def test_the_decoders_own_lines_become_one_reason(tmp_path, capfd):
+    from tdn_plugin.utils.video_io import UnreadableVideoError, open_video
+    truncated, text, no_stream = _truncated_and_text(tmp_path)
+    with pytest.raises(UnreadableVideoError,
+                       match=f'cannot read {truncated}: no video stream: '
+                       'the file is cut short'):
+        open_video(truncated)
+    with pytest.raises(RuntimeError,  # also what decord raised
+                       match=f'cannot read {text}: a text file, not a '
+                       'video'):
+        open_video(text)
+    with pytest.raises(UnreadableVideoError, match='cut short'):
+        open_video(no_stream)
+    assert capfd.readouterr().err == ''  # no moov atom, no file contents
+
+
+def test_what_a_good_open_prints_is_passed_on(capfd):
+    import os
+
+    from tdn_plugin.utils.video_io import decoder_output
+    with decoder_output():
+        os.write(2, b'a warning of the decoder\n')
+    assert capfd.readouterr().err == 'a warning of the decoder\n'
