@@ -165,7 +165,8 @@ class TDNInferencer(BaseInferencer):
             annotated_paths,
             write_annotated_video,
         )
-        paths = annotated_paths(inputs, vid_out_dir)
+        paths = getattr(self, '_annotated', None) or annotated_paths(
+            inputs, vid_out_dir)
         for pred in preds:
             if 'top5' in pred:
                 (name, score), path = pred['top5'][0], paths[pred['video']]
@@ -192,7 +193,8 @@ class TDNInferencer(BaseInferencer):
 
     def __call__(self, inputs, vid_out_dir: str = '',
                  pred_out_file: str = '',
-                 on_result: Optional[Callable[[dict], None]] = None) -> dict:
+                 on_result: Optional[Callable[[dict], None]] = None,
+                 overwrite: bool = False) -> dict:
         """Classify ``inputs``, video by video.
 
         Args:
@@ -204,13 +206,31 @@ class TDNInferencer(BaseInferencer):
                 '' (none).
             on_result (Callable, optional): Called with each video's
                 prediction (or ``{'video', 'error'}``) as it is done.
+            overwrite (bool): Replace outputs that exist. Defaults to
+                False: an existing ``pred_out_file`` or ``.mp4``
+                ``vid_out_dir`` is refused before any video, and an
+                annotated file whose name is taken in the folder gets a
+                numbered name (:func:`~tdn_plugin.visualization.
+                annotated_video.annotated_paths`).
 
         Returns:
             dict: See :meth:`postprocess`.
+
+        Raises:
+            UsageError: No video in ``inputs``.
+            OutputError: An output exists (without ``overwrite``).
         """
+        from tdn_plugin.utils.checks import check_new_file
+        from tdn_plugin.visualization.annotated_video import annotated_paths
         videos = self._inputs_to_list(inputs)
         if not videos:
             raise UsageError(f'no videos in {inputs}')
+        self._annotated = annotated_paths(
+            videos, vid_out_dir, overwrite) if vid_out_dir else None
+        for path in [pred_out_file] + list((self._annotated or {}).values()
+                                           if len(videos) == 1 else []):
+            if path:
+                check_new_file(path, overwrite)
         preds: List[dict] = []
         items = self.preprocess(videos)
         if self.show_progress and len(videos) > 1:

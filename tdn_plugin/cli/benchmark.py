@@ -3,6 +3,8 @@ import argparse
 
 from tdn_plugin.utils.errors import UsageError
 
+from .utils import add_overwrite_argument
+
 MODELS = ['tdn', 'gtdnet', 'tsm', 'tsn']
 
 
@@ -78,6 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         'head) and by kind of op (convolutions, matrix products, pooling, '
         'other ops)')
     parser.add_argument('--json', help='also write the results here')
+    add_overwrite_argument(parser)
 
 
 def _int8_top1(config: str, checkpoint: str) -> dict:

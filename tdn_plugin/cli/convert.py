@@ -2,6 +2,8 @@
 import argparse
 import os.path as osp
 
+from .utils import add_overwrite_argument
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('src', help="the release's file (e.g. best.pth.tar)")
@@ -11,6 +13,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='also check that the result loads strictly into this config\'s '
         'model (e.g. configs/tdn/tdn_imagenet-pretrained-r50_8xb8-5x1x8-'
         '60e_sthv1-rgb.py)')
+    add_overwrite_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:

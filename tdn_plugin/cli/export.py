@@ -3,7 +3,7 @@ import argparse
 
 from tdn_plugin.utils.views import VIEWS
 
-from .utils import add_config_arguments, load_config
+from .utils import add_config_arguments, add_overwrite_argument, load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='with --int8: top-1 of fp32 and int8 on up to N val clips '
         '(test clips where the config has no val list)')
     parser.add_argument('--json', help='write the report here')
+    add_overwrite_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -8,7 +8,12 @@ from tqdm import tqdm
 from tdn_plugin.deploy.runtimes import BACKENDS
 from tdn_plugin.utils.views import VIEWS
 
-from .utils import add_config_arguments, add_threads_argument, load_config
+from .utils import (
+    add_config_arguments,
+    add_overwrite_argument,
+    add_threads_argument,
+    load_config,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,13 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--model',
         help='exported graph (.onnx, or .xml for openvino) made by `tdn '
         'export` from this config; default: export the checkpoint now')
-    parser.add_argument('--out', help='annotated copies of the videos: a '
-                        'folder, or an .mp4 for one video')
+    parser.add_argument(
+        '--out', help='annotated copies of the videos: a folder (NAME.EXT '
+        'gives NAME_EXT.mp4, numbered if taken), or an .mp4 for one video')
     parser.add_argument('--json', help='write all scores here')
     add_threads_argument(parser, "inference threads (default: the "
                          "backend's)")
     parser.add_argument('--no-progress', action='store_true',
                         help='no progress bar over several videos')
+    add_overwrite_argument(parser)
 
 
 def _print(result: dict) -> None:
@@ -56,7 +63,8 @@ def main(args: argparse.Namespace) -> int:
         show_progress=not args.no_progress)
     try:
         result = inferencer(args.videos, vid_out_dir=args.out or '',
-                            pred_out_file=args.json or '', on_result=_print)
+                            pred_out_file=args.json or '', on_result=_print,
+                            overwrite=args.overwrite)
     finally:
         if args.json:
             print(f'scores: {args.json}')

@@ -4,7 +4,12 @@ import argparse
 from tdn_plugin.utils.errors import MissingFileError, UsageError
 from tdn_plugin.utils.views import VIEWS, set_test_views
 
-from .utils import add_runner_arguments, run_runner, runner_config
+from .utils import (
+    add_overwrite_argument,
+    add_runner_arguments,
+    run_runner,
+    runner_config,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--views', choices=VIEWS,
         help="rewrite the test pipeline for the release's protocol: 1 clip "
         'centre crop, 1 clip 3 crops, 10 clips x 3 crops')
+    add_overwrite_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:

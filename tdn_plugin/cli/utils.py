@@ -44,6 +44,15 @@ def add_threads_argument(
     parser.add_argument('--threads', type=int, metavar='N', help=help)
 
 
+def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
+    """``--overwrite``: without it, an output file that exists is refused
+    before any work (:func:`tdn_plugin.utils.checks.check_new_file`)."""
+    parser.add_argument(
+        '--overwrite', action='store_true',
+        help='replace output files that exist (default: refused, and an '
+        'annotated video whose name is taken gets a numbered name)')
+
+
 def add_runner_arguments(parser: argparse.ArgumentParser,
                          work_dir_help: str) -> None:
     """The config, ``--work-dir`` and the distributed launch of ``tdn

@@ -71,6 +71,27 @@ def check_output_file(path: str) -> str:
     return path
 
 
+def check_new_file(path: str, overwrite: bool = False) -> str:
+    """:func:`check_output_file`, and ``path`` is not there yet unless
+    ``overwrite``: an existing output is never replaced silently.
+
+    Args:
+        path (str): The file to be written.
+        overwrite (bool): Replacing it is asked for. Defaults to False.
+
+    Returns:
+        str: ``path``.
+
+    Raises:
+        OutputError: It exists (without ``overwrite``), or
+            :func:`check_output_file`'s.
+    """
+    check_output_file(path)
+    if osp.exists(path) and not overwrite:
+        raise OutputError(f'{path} exists: give --overwrite to replace it')
+    return path
+
+
 def check_output_folder(path: str, what: str = 'folder') -> str:
     """Make sure ``path`` is a folder that can be written before the work
     that fills it: created if absent; a file there (or on the way to it)
@@ -191,7 +212,9 @@ ABOVE_ZERO = ('tolerance', )
 INPUT_FILES = ('checkpoint', 'src', 'model', 'dumps', 'families')
 INPUT_LISTS = ('train_list', 'val_list', 'classes', 'labels', 'ann')
 INPUT_FOLDERS = ('data_root', 'from_work_dirs')
-OUTPUT_FILES = ('json', 'dst', 'markdown', 'dump')
+OUTPUT_FILES = ('json', 'dst', 'dump')
+# replaced where generated (tdn demo --markdown: its own rule)
+REPLACED_FILES = ('markdown', )
 OUTPUT_FOLDERS = ('work_dir', 'data_dir', 'dir')
 POSITIONAL = ('checkpoint', 'src', 'dst', 'dumps', 'dir', 'videos')
 RUNTIME_MODULES = dict(onnxruntime=('onnx', 'onnxruntime'),
@@ -229,7 +252,7 @@ def _check_infer_outputs(args: dict) -> None:
     out = args.get('out')
     if out and out.endswith('.mp4') and len(videos) == 1 and \
             not osp.isdir(out):
-        check_output_file(out)
+        check_new_file(out, args.get('overwrite', False))
     elif out:
         check_output_folder(out, '--out')
 
@@ -238,7 +261,9 @@ def check_arguments(command: str, args: dict) -> None:
     """Check a ``tdn`` command's arguments before it starts any work: the
     numbers in range (:data:`AT_LEAST`, :data:`ABOVE_ZERO`), the files,
     lists and folders it reads there (lists not empty), the files and
-    folders it writes creatable, and the extra it needs installed.
+    folders it writes creatable, a file it writes not there yet unless
+    ``--overwrite`` (:func:`check_new_file`), and the extra it needs
+    installed.
 
     Args:
         command (str): The subcommand, e.g. ``'compare'``.
@@ -278,11 +303,15 @@ def check_arguments(command: str, args: dict) -> None:
     for dest in INPUT_FOLDERS:
         for path in each(dest):
             check_input_folder(path, _option(dest))
+    overwrite = args.get('overwrite', False)
     for dest in OUTPUT_FILES:
+        for path in each(dest):
+            check_new_file(path, overwrite)
+    for dest in REPLACED_FILES:
         for path in each(dest):
             check_output_file(path)
     if command == 'export' and args.get('out'):
-        check_output_file(args['out'])
+        check_new_file(args['out'], overwrite)
     if command == 'infer' and args.get('videos'):
         _check_infer_outputs(args)
     for dest in OUTPUT_FOLDERS:

@@ -6,7 +6,6 @@ and writes videos only with moviepy; this writes with OpenCV (mp4v), which
 decord and OpenCV read back.
 """
 import os.path as osp
-from collections import Counter
 from typing import Dict, Sequence
 
 import cv2
@@ -62,30 +61,34 @@ def write_annotated_video(video: str, out: str, text: str) -> int:
     return len(reader)
 
 
-def annotated_paths(videos: Sequence[str], out: str) -> Dict[str, str]:
-    """Where the annotated copy of each video goes: ``out`` itself for one
-    video and an ``.mp4`` ``out``; else ``out/NAME.mp4``, and
-    ``out/NAME_EXT.mp4`` where two videos share a name (``a.avi`` and
-    ``a.mp4``), numbered where even that repeats: no output overwrites
-    another.
+def annotated_paths(videos: Sequence[str], out: str,
+                    overwrite: bool = False) -> Dict[str, str]:
+    """Where the annotated copy of each video goes, by one rule for one
+    video and for many: ``out`` itself for one video and an ``.mp4``
+    ``out``; else ``out/NAME_EXT.mp4`` (``a.avi`` -> ``a_avi.mp4``, so
+    ``a.avi`` and ``a.mp4`` never share one). A name taken by another
+    video of the run, or by a file already there (unless ``overwrite``),
+    is numbered: ``a_mp4-2.mp4``. No output replaces another.
 
     Args:
         videos (Sequence[str]): The video files.
         out (str): An ``.mp4`` file or a folder.
+        overwrite (bool): Replace files already in ``out`` instead of
+            numbering the new ones. Defaults to False.
 
     Returns:
         dict[str, str]: Video -> annotated file.
     """
     if len(videos) == 1 and out.endswith('.mp4') and not osp.isdir(out):
         return {videos[0]: out}
-    stems = Counter(osp.splitext(osp.basename(v))[0] for v in videos)
     paths, used = {}, set()
     for video in dict.fromkeys(videos):
         stem, ext = osp.splitext(osp.basename(video))
-        name = stem if stems[stem] == 1 else f'{stem}_{ext.lstrip(".")}'
-        unique, index = name, 1
-        while unique in used:
-            unique, index = f'{name}_{index}', index + 1
+        name = f'{stem}_{ext.lstrip(".").lower()}' if ext else stem
+        unique, number = name, 2
+        while unique in used or (not overwrite and osp.exists(
+                osp.join(out, unique + '.mp4'))):
+            unique, number = f'{name}-{number}', number + 1
         used.add(unique)
         paths[video] = osp.join(out, unique + '.mp4')
     return paths

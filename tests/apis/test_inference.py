@@ -95,8 +95,19 @@ def test_predictions_errors_and_distinct_annotated_videos(workdir, tmp_path):
 def test_annotated_paths_never_collide():
     assert annotated_paths(['x/a.mp4'], 'o.mp4') == {'x/a.mp4': 'o.mp4'}
     paths = annotated_paths(['x/a.mp4', 'y/a.mp4', 'x/a.avi', 'b.mp4'], 'o')
-    assert paths == {'x/a.mp4': 'o/a_mp4.mp4', 'y/a.mp4': 'o/a_mp4_1.mp4',
-                     'x/a.avi': 'o/a_avi.mp4', 'b.mp4': 'o/b.mp4'}
+    assert paths == {'x/a.mp4': 'o/a_mp4.mp4', 'y/a.mp4': 'o/a_mp4-2.mp4',
+                     'x/a.avi': 'o/a_avi.mp4', 'b.mp4': 'o/b_mp4.mp4'}
+    # one rule for one video and many
+    assert annotated_paths(['x/a.avi'], 'o') == {'x/a.avi': 'o/a_avi.mp4'}
+
+
+def test_annotated_paths_never_replace_a_file_there(tmp_path):
+    (tmp_path / 'a_mp4.mp4').write_bytes(b'an earlier run')
+    (tmp_path / 'a_mp4-2.mp4').write_bytes(b'and another')
+    assert annotated_paths(['x/a.mp4'], str(tmp_path)) == {
+        'x/a.mp4': str(tmp_path / 'a_mp4-3.mp4')}
+    assert annotated_paths(['x/a.mp4'], str(tmp_path), overwrite=True) == {
+        'x/a.mp4': str(tmp_path / 'a_mp4.mp4')}
 
 
 def test_a_run_stopped_by_an_error_keeps_what_was_done(workdir, tmp_path,

@@ -83,6 +83,31 @@ def test_a_folder_of_same_named_videos(files, tmp_path, capsys):
     assert len(set(annotated)) == 2 and all(map(osp.isfile, annotated))
 
 
+def test_runs_into_one_folder_never_replace_an_output(files, tmp_path,
+                                                      capsys):
+    """test.mp4, then test.avi, then test.mp4 again into one --out: three
+    files; an existing --json or .mp4 --out needs --overwrite."""
+    frames = render_video(1, np.random.default_rng(3), 64, (20, 20))
+    for name in ('test.avi', 'test.mp4'):
+        write_video(tmp_path / name, frames)
+    out = tmp_path / 'out'
+    for name in ('test.mp4', 'test.avi', 'test.mp4'):
+        assert main(['infer', TDN_TOY, files['tdn'], str(tmp_path / name),
+                     '--out', str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        'test_avi.mp4', 'test_mp4-2.mp4', 'test_mp4.mp4']
+    scores = tmp_path / 'scores.json'
+    scores.write_text('{}')
+    for option, path in (('--json', scores), ('--out', out / 'test_avi.mp4')):
+        assert run(['infer', TDN_TOY, files['tdn'], str(tmp_path / 'test.mp4'),
+                    option, str(path)]) == 1
+        assert capsys.readouterr().err == \
+            f'tdn infer: {path} exists: give --overwrite to replace it\n'
+    assert main(['infer', TDN_TOY, files['tdn'], str(tmp_path / 'test.mp4'),
+                 '--json', str(scores), '--overwrite']) == 0
+    assert json.loads(scores.read_text())['predictions']
+
+
 @pytest.mark.slow
 def test_infer_with_onnxruntime_exported_on_the_fly(files, capsys):
     assert main(['infer', TDN_TOY, files['tdn'], files['video'], '--labels',

@@ -288,3 +288,28 @@ def test_an_empty_train_list_is_one_line(tmp_path, capsys):
                 f'val_dataloader.dataset.ann_file={empty}']) == 1
     assert capsys.readouterr().err == \
         f'tdn train: train list is empty: {tmp_path}/empty.txt\n'
+
+
+@pytest.mark.parametrize('argv', [
+    ['export', TOY, '{tmp}/afile', '--out', '{tmp}/old'],
+    ['export', TOY, '{tmp}/afile', '--out', '{tmp}/m.onnx', '--json',
+     '{tmp}/old'],
+    ['convert', '{tmp}/afile', '{tmp}/old'],
+    ['benchmark', '--json', '{tmp}/old'],
+    ['test', TOY, '{tmp}/afile', '--dump', '{tmp}/old'],
+])
+def test_an_existing_output_file_needs_overwrite(argv, tmp_path, capsys,
+                                                 monkeypatch):
+    (tmp_path / 'afile').write_text('x\n')
+    (tmp_path / 'old').write_text('an earlier result\n')
+    import tdn_plugin
+    monkeypatch.setattr(tdn_plugin, 'register_all_modules', None)  # no work
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert run(argv) == 1
+    assert capsys.readouterr().err == (
+        f'tdn {argv[0]}: {tmp_path}/old exists: give --overwrite to '
+        'replace it\n')
+    from tdn_plugin.cli.main import build_parser
+    from tdn_plugin.utils.checks import check_arguments
+    args = build_parser([argv[0]]).parse_args(argv + ['--overwrite'])
+    check_arguments(argv[0], vars(args))  # asked for: no error
