@@ -159,7 +159,8 @@ def missing_lists(cfg, splits: Sequence[str] = SPLITS
 def require_lists(cfg, splits: Sequence[str]) -> None:
     """Raise :class:`DataListError` (``train list not found: PATH``,
     ``train list is empty: PATH``) if an annotation list of the splits is
-    missing or has no entry, before any work starts."""
+    missing, has no entry, or names only videos that are not there (the
+    first 20 looked at), before any work starts."""
     missing = missing_lists(cfg, splits)
     if missing:
         raise DataListError('; '.join(f'{split} list not found: {path}'
@@ -171,6 +172,30 @@ def require_lists(cfg, splits: Sequence[str]) -> None:
         with open(ann_file, errors='replace') as f:
             if not any(line.strip() for line in f):
                 raise DataListError(f'{split} list is empty: {ann_file}')
+        _require_some_videos(split, leaf)
+
+
+def _require_some_videos(split: str, leaf: dict, first: int = 20) -> None:
+    """Raise :class:`DataListError` if none of the first videos of a
+    VideoDataset list is where the dataset looks (a wrong data root or
+    ``--data-root``): a run would only skip unreadable samples."""
+    from tdn_plugin.utils.video_io import read_video_list
+    if leaf.get('type', 'VideoDataset') != 'VideoDataset':
+        return
+    try:
+        entries = read_video_list(leaf['ann_file'])[:first]
+    except (OSError, ValueError):
+        return  # not "path label" lines: the dataset says what is wrong
+    prefix = (leaf.get('data_prefix') or {}).get('video') or ''
+    if '://' in str(prefix):
+        return
+    paths = [osp.join(prefix, name) for name, _ in entries]
+    paths = [p if osp.splitext(p)[1] else p + '.mp4' for p in paths]
+    if paths and not any(osp.exists(p) for p in paths):
+        raise DataListError(
+            f'{split} list {leaf["ann_file"]}: none of its first '
+            f'{len(paths)} videos is there (e.g. {paths[0]}): check the '
+            'data root (data_prefix, or --data-root)')
 
 
 def format_report(split: str, total: int, problems: List[Problem]) -> str:

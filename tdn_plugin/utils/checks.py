@@ -205,7 +205,7 @@ def check_above_zero(what: str, value) -> None:
 AT_LEAST = dict(
     epochs=1, input_size=1, batch_size=1, num_workers=0, threads=1,
     repeats=1, latency_rounds=1, calib_clips=1, eval_clips=0, opset=7,
-    min_frames=1, jobs=1, videos_per_class=1, val_per_class=1, seed=0,
+    min_frames=1, jobs=1, videos_per_class=1, val_per_class=0, seed=0,
     size=1, batch=1, train_batch=0, pipeline_videos=0, shape=1,
     local_rank=0)
 ABOVE_ZERO = ('tolerance', )

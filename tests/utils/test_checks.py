@@ -313,3 +313,18 @@ def test_an_existing_output_file_needs_overwrite(argv, tmp_path, capsys,
     from tdn_plugin.utils.checks import check_arguments
     args = build_parser([argv[0]]).parse_args(argv + ['--overwrite'])
     check_arguments(argv[0], vars(args))  # asked for: no error
+
+
+def test_a_list_of_videos_that_are_not_there_is_one_line(tmp_path, capsys):
+    """A wrong data root: one line before training, not a run that only
+    skips unreadable samples."""
+    (tmp_path / 'list.txt').write_text('a.mp4 0\nb.mp4 1\n')
+    listed = f'{tmp_path}/list.txt'
+    assert run(['train', TOY, '--work-dir', str(tmp_path), '--cfg-options',
+                f'train_dataloader.dataset.ann_file={listed}',
+                f'val_dataloader.dataset.ann_file={listed}',
+                'train_dataloader.dataset.data_prefix.video=/nowhere']) == 1
+    assert capsys.readouterr().err == (
+        f'tdn train: train list {listed}: none of its first 2 videos is '
+        'there (e.g. /nowhere/a.mp4): check the data root (data_prefix, or '
+        '--data-root)\n')
