@@ -74,6 +74,8 @@ def export_graph(model: torch.nn.Module, example: torch.Tensor, out: str,
     Returns:
         dict: ``onnx``, ``metadata`` and, with ``openvino``, ``openvino``.
     """
+    from tdn_plugin.utils.dependencies import require_extra
+    require_extra(['onnx'] + (['openvino'] if openvino else []), 'deploy')
     check_output_file(out)
     metadata = graph_metadata(config_path, model, tuple(example.shape),
                               checkpoint)

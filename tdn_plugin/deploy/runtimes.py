@@ -145,6 +145,8 @@ def open_runtime(path: str, backend: Optional[str] = None,
         raise UsageError(f'unknown backend {backend!r}: one of {BACKENDS}')
     if backend == 'onnxruntime' and not path.endswith('.onnx'):
         raise UsageError(f'ONNX Runtime needs an .onnx file, got {path}')
+    from tdn_plugin.utils.dependencies import require_extra
+    require_extra([backend], 'deploy')  # one line, not an ImportError
     model = OnnxRuntimeModel if backend == 'onnxruntime' else OpenVinoModel
     with runtime_errors(f'cannot load {path} with {backend}'):  # corrupt
         return model(path, threads)

@@ -328,3 +328,16 @@ def test_a_list_of_videos_that_are_not_there_is_one_line(tmp_path, capsys):
         f'tdn train: train list {listed}: none of its first 2 videos is '
         'there (e.g. /nowhere/a.mp4): check the data root (data_prefix, or '
         '--data-root)\n')
+
+
+def test_the_python_api_names_the_extra_too(tmp_path, monkeypatch):
+    """Through the library (no CLI check): the same one line."""
+    from tdn_plugin.deploy.runtimes import open_runtime
+    from tdn_plugin.utils.dependencies import MissingDependencyError
+    graph = tmp_path / 'm.onnx'
+    graph.write_bytes(b'x')
+    monkeypatch.setattr('tdn_plugin.utils.dependencies.installed',
+                        lambda module: module != 'onnxruntime')
+    with pytest.raises(MissingDependencyError,
+                       match="needs the 'deploy' extra"):
+        open_runtime(str(graph), 'onnxruntime')
