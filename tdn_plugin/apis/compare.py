@@ -274,6 +274,15 @@ def unique_names(configs: Sequence[Union[str, Path]]) -> List[str]:
     return names
 
 
+def check_names(names: Optional[Sequence[str]], runs: Sequence,
+                what: str) -> None:
+    """Raise :class:`CompareError` unless ``names`` (when given) name each
+    of ``runs`` once."""
+    if names and len(names) != len(runs):
+        raise CompareError(f'--names gives {len(names)} name(s) for '
+                           f'{len(runs)} {what}: one each')
+
+
 def resolve_classes(settings: CompareSettings, cfg) -> dict:
     """``classes`` (names or None) and ``families`` (name -> class indices,
     or None) of the data: the files given, else ``classes.txt`` and
@@ -360,11 +369,11 @@ class Comparison:
             try:
                 cfg = prepare_config(config, self.work_dir / name,
                                      self.settings, recipe=recipe)
-                require_lists(cfg, ('train', 'test'))
                 if not self.info:
                     self.info.update(resolve_classes(self.settings, cfg))
                 if self.info.get('classes'):
                     edit.set_num_classes(cfg, len(self.info['classes']))
+                require_lists(cfg, ('train', 'test'))
             except Exception as error:  # noqa: BLE001  one line, go on
                 self.fail(name, error)
                 continue
@@ -585,6 +594,7 @@ def compare(configs: Sequence[Union[str, Path]],
     if not configs:
         raise CompareError('no configs to compare')
     check_output_folder(str(work_dir), 'the work dir')
+    check_names(names, configs, 'configs')
     names = list(names) if names else unique_names(configs)
     if len(set(names)) != len(names):
         raise CompareError(f'a model is named twice in {" ".join(names)}')
@@ -654,6 +664,7 @@ def report_work_dirs(work_dirs: Sequence[Union[str, Path]],
     Returns:
         dict: As :func:`compare`.
     """
+    check_names(names, work_dirs, 'work dirs')
     names = list(names) if names else unique_names(
         [Path(w).resolve() for w in work_dirs])
     comparison = Comparison(

@@ -173,6 +173,30 @@ def require_lists(cfg, splits: Sequence[str]) -> None:
             if not any(line.strip() for line in f):
                 raise DataListError(f'{split} list is empty: {ann_file}')
         _require_some_videos(split, leaf)
+        _require_labels_below(split, leaf, (
+            cfg.get('model', {}).get('cls_head') or {}).get('num_classes'))
+
+
+def _require_labels_below(split: str, leaf: dict,
+                          num_classes: Optional[int]) -> None:
+    """Raise :class:`DataListError` if a label of a VideoDataset list is
+    not a class of the model (training would fail at its first batch)."""
+    from tdn_plugin.utils.video_io import read_video_list
+    if not isinstance(num_classes, int) or leaf.get(
+            'type', 'VideoDataset') != 'VideoDataset':
+        return
+    try:
+        entries = read_video_list(leaf['ann_file'])
+    except (OSError, ValueError):
+        return  # not "path label" lines: the dataset says what is wrong
+    wrong = [(name, label) for name, label in entries
+             if not 0 <= label < num_classes]
+    if wrong:
+        raise DataListError(
+            f'{split} list {leaf["ann_file"]}: label {wrong[0][1]} of '
+            f'{wrong[0][0]} is not a class of the model ({num_classes} '
+            f'classes, labels 0-{num_classes - 1}; {len(wrong)} such '
+            'line(s)): check --classes or model.cls_head.num_classes')
 
 
 def _require_some_videos(split: str, leaf: dict, first: int = 20) -> None:

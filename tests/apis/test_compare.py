@@ -297,3 +297,9 @@ def test_num_workers_capped_at_the_cores_unless_given(given, expected,
                    num_workers=given)
     assert cfg.train_dataloader.num_workers == expected
     assert cfg.test_dataloader.num_workers == expected
+
+
+def test_names_must_name_each_config_once(tmp_path):
+    from tdn_plugin.apis.compare import CompareError, compare
+    with pytest.raises(CompareError, match='--names gives 1 name'):
+        compare(['a.py', 'b.py'], tmp_path, names=['one'])

@@ -341,3 +341,18 @@ def test_the_python_api_names_the_extra_too(tmp_path, monkeypatch):
     with pytest.raises(MissingDependencyError,
                        match="needs the 'deploy' extra"):
         open_runtime(str(graph), 'onnxruntime')
+
+
+def test_a_label_that_is_no_class_of_the_model_is_one_line(tmp_path,
+                                                           capsys):
+    (tmp_path / 'a.mp4').write_bytes(b'x')
+    (tmp_path / 'list.txt').write_text('a.mp4 0\na.mp4 12\n')
+    listed = f'{tmp_path}/list.txt'
+    assert run(['train', TOY, '--work-dir', str(tmp_path), '--cfg-options',
+                f'train_dataloader.dataset.ann_file={listed}',
+                f'val_dataloader.dataset.ann_file={listed}',
+                f'train_dataloader.dataset.data_prefix.video={tmp_path}',
+                f'val_dataloader.dataset.data_prefix.video={tmp_path}']) == 1
+    assert capsys.readouterr().err.startswith(
+        f'tdn train: train list {listed}: label 12 of a.mp4 is not a class '
+        'of the model (10 classes')
