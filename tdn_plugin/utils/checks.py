@@ -93,9 +93,10 @@ def check_new_file(path: str, overwrite: bool = False) -> str:
 
 
 def check_output_folder(path: str, what: str = 'folder') -> str:
-    """Make sure ``path`` is a folder that can be written before the work
-    that fills it: created if absent; a file there (or on the way to it)
-    or an unwritable place is one clear error.
+    """Make sure ``path`` is, or can be made, a folder that can be
+    written, before the work that fills it (nothing is created here): a
+    file there (or on the way to it) or an unwritable place is one clear
+    error.
 
     Args:
         path (str): The folder.
@@ -107,7 +108,7 @@ def check_output_folder(path: str, what: str = 'folder') -> str:
 
     Raises:
         OutputError: ``path`` or a folder above it is a file, or it cannot
-            be created or written.
+            be written.
     """
     existing = osp.abspath(path)
     while not osp.exists(existing):
@@ -116,13 +117,9 @@ def check_output_folder(path: str, what: str = 'folder') -> str:
         where = 'it' if existing == osp.abspath(path) else existing
         raise OutputError(f'{what} {path} cannot be a folder: {where} is a '
                           'file')
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f'cannot create {what} {path}: '
-                          f'{error.strerror or error}') from error
-    if not os.access(path, os.W_OK):
-        raise OutputError(f'cannot write to {what} {path}')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f'cannot write {what} {path}: {existing} is not '
+                          'writable')
     return path
 
 

@@ -102,6 +102,10 @@ def test_readme_compare_runs_2d_and_3d_and_names_the_failure(compared):
         assert entry['latency']['rounds'] == 2
         assert entry['data_s'] >= 0 and entry['compute_s'] > 0
         assert entry['recipe']['batch_size'] == 4
+        # the truncated video, with its model and split; the checkpoint
+        assert [Path(v).name for v in entry['unreadable_videos']['train']
+                ] == ['truncated.mp4'] and len(entry['unreadable_videos']) == 1
+        assert entry['checkpoint'].endswith(f'{name}/epoch_1.pth')
     frames = [results['models'][n]['frames_per_view'] for n in NAMES]
     assert frames == [40, 3, 8, 32]  # TDN 8x5, TSN 3, TSM 8, I3D 32x2x1
     # shared recipe: the first config's optimiser for every model

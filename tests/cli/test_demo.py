@@ -22,7 +22,8 @@ ENTRY_KEYS = {'top1', 'top5', 'params', 'gmacs', 'cpu_ms_per_clip',
               'mean_class_accuracy', 'gmacs_per_view', 'views',
               'gmacs_per_video', 'frames_per_view', 'latency', 'train_s',
               'test_s', 'data_s', 'compute_s', 'config', 'work_dir',
-              'checkpoint', 'kind', 'init', 'protocol', 'recipe', 'probe'}
+              'checkpoint', 'kind', 'init', 'protocol', 'recipe', 'probe',
+              'unreadable_videos'}
 # README.md, "Demo": run as written (the --quick one in full)
 README_DEMO_QUICK = 'tdn demo --quick --work-dir work_dirs/demo-quick'
 README_DEMO = 'tdn demo'
@@ -166,6 +167,8 @@ def test_readme_demo_quick_keeps_everything_under_its_work_dir(
         assert probe['motion_gain'] == pytest.approx(
             probe['ordered'] - probe['frozen'], abs=1e-4)
         assert 0 <= probe['reversed'] <= 1, name
+        assert entry['checkpoint'].endswith(f'{name}/epoch_1.pth'), name
+        assert entry['unreadable_videos'] == {}, name
     # TDN reads 5 frames per segment but runs its ResNet on the centre ones
     assert results['models']['tdn']['gmacs'] > \
         results['models']['tsn']['gmacs']
