@@ -53,12 +53,14 @@ def check_video(filename: str, min_frames: int) -> Optional[Problem]:
             return ('unreadable', filename, 'decord cannot open it: '
                     + decoder_reason(filename, printed.text(), error))
         if frames < 1:
+            printed.text()  # the reason is said: not passed on
             return 'unreadable', filename, 'no frames'
         try:
             reader.get_batch(sorted({0, frames - 1})).asnumpy()
         except Exception as error:  # noqa: BLE001
             return ('unreadable', filename, 'decoding its first or last '
-                    f'frame fails: {describe(error)}')
+                    'frame fails: '
+                    + decoder_reason(filename, printed.text(), error))
     if frames < min_frames:
         return 'too short', filename, f'{frames} frames < {min_frames}'
     return None
