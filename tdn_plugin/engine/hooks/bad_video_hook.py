@@ -100,9 +100,19 @@ class BadVideoHook(Hook):
             with open(osp.join(runner.work_dir, UNREADABLE_FILE), 'w') as f:
                 json.dump(self._listed, f, indent=2)
 
-    def before_run(self, runner) -> None:
-        self._listed = {}
-        self._list(runner, 'train', [])  # a list of an earlier run goes
+    def before_train(self, runner) -> None:
+        self._listed = {}  # a list of an earlier training goes
+        self._list(runner, 'train', [])
+
+    def before_test(self, runner) -> None:
+        listed = self._listed or self._read(runner)
+        listed.pop('test', None)  # the splits trained and validated stay
+        self._listed = listed
+        self._list(runner, 'test', [])
+
+    @staticmethod
+    def _read(runner) -> Dict[str, Dict[str, str]]:
+        return read_unreadable(runner.work_dir)
 
     def _take_over(self, dataloader) -> None:
         # the wrapper leaves the logging to this hook (set before the
