@@ -185,9 +185,8 @@ def extract_frames(path: PathLike, directory: PathLike,
         int: Frames written.
     """
     import cv2
-    import decord
     os.makedirs(directory, exist_ok=True)
-    reader = decord.VideoReader(str(path))
+    reader = open_video(path)
     for i in range(len(reader)):
         frame = reader.next().asnumpy()
         name = os.path.join(str(directory),
