@@ -137,7 +137,7 @@ def test_mmaction_configs_by_name(name, tiny_videos, tmp_path):
         kinds = [t['type'] for t in perturbed.test_dataloader.dataset.pipeline]
         place = kinds.index('PerturbFrameIndices')
         assert kinds[place - 1] == 'SampleFrames'
-        assert kinds[place + 1] == 'DecordDecode'
+        assert kinds[place + 1] == 'DecordWalkDecode'  # compare's decoder
         views, _ = pipeline_views(perturbed, video, 3)
         assert views.shape == ordered.shape
         if mode == 'frozen':
