@@ -62,11 +62,12 @@ def fuse_for_inference(model: nn.Module,
     """
     if not inplace:
         model = copy.deepcopy(model)
-    model.eval()
+    model.eval()  # some hosts' train() returns None (MMAction2's ResNet)
     capability = capability or cpu_capability()
     with torch.no_grad():
         _fuse_children(model, capability)
-    return model.eval()
+    model.eval()
+    return model
 
 
 def _fuse_children(module: nn.Module, capability: str) -> None:

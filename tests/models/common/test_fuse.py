@@ -187,6 +187,25 @@ def test_fused_recognizer_is_the_same_function(backbone, capability,
                    for m in model.modules() if isinstance(m, ConvModule))
 
 
+@pytest.mark.parametrize('backbone', [
+    dict(type='ResNet', depth=18),
+    dict(type='ResNetTSM', depth=18, num_segments=4, pretrained2d=False),
+])
+@pytest.mark.parametrize('inplace', [False, True])
+def test_bare_mmaction_backbone_comes_back(backbone, inplace):
+    """A bare MMAction2 backbone, whose train() returns None, comes back
+    itself (fused, eval mode), not None."""
+    from mmaction.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    model = MODELS.build(backbone)
+    assert model.eval() is None  # the host's train() returns None
+    fused = fuse_for_inference(model, inplace=inplace)
+    assert isinstance(fused, type(model)) and not fused.training
+    assert (fused is model) == inplace
+    assert all(isinstance(m.norm, nn.Identity) for m in fused.modules()
+               if isinstance(m, ConvModule))
+
+
 def test_capability_reaches_the_modules(monkeypatch):
     """The CPU capability is read once, at fuse time, and handed to every
     module's fused_for_inference."""
