@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 
 from .bidirectional_gate import bidirectional_gate
+from .compiling import write_into
 from .fuse import fold_conv_bn, pointwise_conv
 from .memory_format import is_channels_last
 from .pool2 import pool2, pool2_sum
@@ -185,16 +186,17 @@ class FusedLongTermTDM(nn.Module):
         summed = s[..., :mid].view(2 * n, h, w, mid).permute(0, 3, 1, 2)
         pooled = F.conv2d(pool2_sum(d), self.pooled_weight, self.pooled_bias,
                           padding=1)
-        torch.add(F.conv2d(d, self.full_weight, self.full_bias, padding=1),
-                  d, out=summed)
+        write_into(summed, torch.add,
+                   F.conv2d(d, self.full_weight, self.full_bias, padding=1),
+                   d)
         add_upsampled_(summed, pooled)
         gates = _expand(s.view(2, n, h * w, mid + 1), self.expand_weight,
                         x).sigmoid_()
         gate = gates[0].sub_(gates[1])  # sigmoid(a_f) - sigmoid(-a_b)
         # in place unless autocast left the gate in a narrower dtype than x
-        inplace = gate.dtype == torch.result_type(x, gate)
-        return torch.addcmul(x, x, gate, value=0.5,
-                             out=gate if inplace else None)
+        if gate.dtype != x.dtype:
+            return torch.addcmul(x, x, gate, value=0.5)
+        return write_into(gate, torch.addcmul, x, x, gate, value=0.5)
 
 
 def _expand(s: torch.Tensor, weight: torch.Tensor,
@@ -249,8 +251,8 @@ def stacked_differences(b: torch.Tensor, num_segments: int,
     d_f, d_b = d.unflatten(0, (2, -1, num_segments))  # (N, T, C', h, w)
     b = b.unflatten(0, (-1, num_segments))
     cb = cb.unflatten(0, (-1, num_segments))
-    torch.sub(cb[:, 1:], b[:, :-1], out=d_f[:, :-1])
-    torch.sub(cb[:, :-1], b[:, 1:], out=d_b[:, 1:])
+    write_into(d_f[:, :-1], torch.sub, cb[:, 1:], b[:, :-1])
+    write_into(d_b[:, 1:], torch.sub, cb[:, :-1], b[:, 1:])
     d_f[:, -1] = 0
     d_b[:, 0] = 0
     return d

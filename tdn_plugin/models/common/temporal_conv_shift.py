@@ -4,6 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
+from .compiling import is_compiling
 from .temporal_block import TemporalModule
 
 
@@ -24,7 +25,8 @@ class TemporalConvShift(TemporalModule):
     backward of its own (:class:`TemporalConv`). In an ONNX export it is
     one depthwise conv over T between two transposes
     (:meth:`as_depthwise_conv`): the graph's form, three passes over x
-    without in-place updates.
+    without in-place updates. Under ``torch.compile`` it is three products
+    of rolled maps, out of place (:meth:`as_rolled_products`).
 
     Args:
         channels (int): Number of channels C.
@@ -53,7 +55,23 @@ class TemporalConvShift(TemporalModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if torch.onnx.is_in_onnx_export():
             return self.as_depthwise_conv(x)
+        if is_compiling():
+            return self.as_rolled_products(x)
         return TemporalConv.apply(x, self.weight, self.num_segments)
+
+    def as_rolled_products(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward`'s function out of place on the (N*T, C, h, w)
+        maps, the neighbours taken along N*T and the clip borders masked
+        (4-D ops only): the form ``torch.compile`` takes (inductor fuses it
+        into one kernel and derives its backward). The in-place form of
+        :class:`TemporalConv`, and a zero pad over T, compiled to wrong
+        values after a conv with inductor of torch 2.13."""
+        c = x.shape[1]
+        t = torch.arange(x.shape[0], device=x.device) % self.num_segments
+        t = t.view(-1, 1, 1, 1)
+        k0, k1, k2 = self.weight.view(c, 3).t().reshape(3, 1, c, 1, 1)
+        return x * k1 + x.roll(1, 0) * (k0 * (t > 0)) + \
+            x.roll(-1, 0) * (k2 * (t < self.num_segments - 1))
 
     def as_depthwise_conv(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`forward`'s function as a depthwise conv over T (kernel 3,
