@@ -32,8 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--repeats', type=int, default=5, help='timed rounds per figure')
     parser.add_argument(
         '--variants', nargs='+',
-        choices=['fp32', 'amp', 'channels_last', 'amp+channels_last'],
-        help='eager variants; default: fp32 on CPU, all four on CUDA')
+        choices=['fp32', 'amp', 'channels_last', 'amp+channels_last',
+                 'compiled', 'cudagraphs'],
+        help='PyTorch variants: eager (the first four; default: fp32 on '
+        'CPU, all four on CUDA), compiled (torch.compile, inductor: '
+        'compile seconds, then latency and training step, against TSM '
+        'compiled the same way; on CPU it needs a C++ compiler) and '
+        'cudagraphs (torch.compile mode="reduce-overhead", CUDA only)')
     parser.add_argument(
         '--pipeline-videos', type=int, default=16,
         help='toy videos for the data-pipeline benchmark (0: skip it)')
@@ -87,6 +92,17 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError('--profile profiles eager PyTorch on the CPU: use '
                          'it with --backends torch and without --device '
                          'cuda')
+    variants = set(args.variants or ())
+    if variants & {'compiled', 'cudagraphs'} and \
+            'torch' not in args.backends:
+        raise UsageError('--variants compiled/cudagraphs compile PyTorch '
+                         'models: add torch to --backends')
+    if 'cudagraphs' in variants and args.device != 'cuda':
+        raise UsageError('--variants cudagraphs records CUDA graphs: use it '
+                         'with --device cuda (on the CPU: compiled)')
+    if 'compiled' in variants and args.device == 'cpu':
+        from tdn_plugin.utils.checks import check_compiler
+        check_compiler(True)
     if args.json:
         check_output_file(args.json)
     print(f'tdn benchmark: {set_threads(args.threads)}, CPU capability '

@@ -57,6 +57,13 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
         assert tdn[f'{kind}_vs_tsm_rounds']['median'] == pytest.approx(
             sum(pairs) / 2, rel=0.02)
     assert 'latency x TSM round by round: median' in printed
+    # ATen ops, eager, counted (deterministic), with their ratios to TSM
+    for row in rows.values():
+        assert row['inference_ops'] > 0 and row['train_ops'] > 0
+        assert row['train_ops_vs_tsm'] == pytest.approx(
+            row['train_ops'] / tsm['train_ops'])
+    assert tdn['inference_ops'] > tsm['inference_ops']
+    assert 'ops/inference' in printed and 'ops/train step' in printed
     assert result['settings']['threads'] >= 1
     assert result['load']['cores'] >= 1
     # --profile: each model's parts and kinds of ops, ratios to TSM printed
@@ -85,3 +92,53 @@ def test_profile_of_the_runtimes_alone_is_a_usage_error(capsys):
         main(argv)
     assert run(argv) == 1
     assert capsys.readouterr().err.count('\n') == 1
+
+
+@pytest.mark.parametrize('argv, problem', [
+    (['--variants', 'cudagraphs'], '--device cuda'),
+    (['--variants', 'compiled', '--backends', 'onnxruntime'],
+     'add torch to --backends'),
+])
+def test_compiled_variant_arguments(argv, problem, capsys):
+    """CUDA graphs need CUDA; compiling needs PyTorch among the backends:
+    one line, exit 1, before any model is built."""
+    argv = ['benchmark', *argv]
+    with pytest.raises(UsageError, match=problem):
+        main(argv)
+    assert run(argv) == 1
+    assert capsys.readouterr().err.count('\n') == 1
+
+
+def test_compiled_without_a_cpp_compiler_is_one_line(monkeypatch, capsys):
+    from torch._inductor import config as inductor_config
+    monkeypatch.setattr(inductor_config.cpp, 'cxx', ('no-such-c++', ))
+    monkeypatch.setattr('torch.cuda.is_available', lambda: False)
+    assert run(['benchmark', '--variants', 'compiled']) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'C++ compiler' in err
+
+
+@pytest.mark.slow
+def test_compiled_variant_side_by_side(monkeypatch):
+    """Plumbing of --variants compiled (TorchDynamo with its eager backend
+    here, to keep the test short; inductor in a real run): compile
+    seconds, latency and training step of TDN and TSM compiled the same
+    way, ratios to compiled TSM; no op counts (those are eager)."""
+    from tdn_plugin.apis import benchmark
+    monkeypatch.setitem(benchmark.COMPILED_VARIANTS, 'compiled',
+                        dict(backend='eager'))
+    result = benchmark.benchmark_models(
+        ['tdn', 'tsm'], variants=['fp32', 'compiled'], size=32, batch=1,
+        train_batch=1, repeats=1, warmup=0)
+    rows = {(r['model'], r['backend']): r for r in result['rows']}
+    assert set(rows) == {('tdn', 'torch'), ('tsm', 'torch'),
+                         ('tdn', 'torch-compiled'), ('tsm', 'torch-compiled')}
+    tdn, tsm = rows['tdn', 'torch-compiled'], rows['tsm', 'torch-compiled']
+    for row in (tdn, tsm):
+        assert row['latency_compile_s'] > 0 and row['train_compile_s'] > 0
+        assert 'inference_ops' not in row
+    assert tdn['latency_vs_tsm'] == pytest.approx(
+        tdn['latency_ms'] / tsm['latency_ms'])
+    assert tdn['train_vs_tsm'] == pytest.approx(
+        tdn['train_step_ms'] / tsm['train_step_ms'])
+    assert rows['tdn', 'torch']['inference_ops'] > 0
