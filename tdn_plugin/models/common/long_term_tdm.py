@@ -164,13 +164,19 @@ class FusedLongTermTDM(nn.Module):
         self.register_buffer('neighbour_weight', neighbour_weight)
         weight, bias = pooled
         pooled = weight / 4, bias  # it convolves the sums of 2x2 windows
+        weight, bias = reduce  # as pointwise_conv takes them, no reshape
+        reduce = weight.flatten(1), bias[:, None]
         for name, (weight, bias) in (('reduce', reduce), ('pooled', pooled),
                                      ('full', full)):
             self.register_buffer(f'{name}_weight', weight)
             self.register_buffer(f'{name}_bias', bias)
         weight, bias = expand
         expand = torch.cat([weight.flatten(1) / 3, bias[:, None]], 1)
-        self.register_buffer('expand_weight', torch.stack([expand, -expand]))
+        expand = torch.stack([expand, -expand])[:, None]  # (2, 1, C, K+1)
+        # as _expand multiplies them for each layout of x (no per-call view)
+        self.register_buffer('expand_weight', expand)
+        self.register_buffer('expand_weight_t',
+                             expand.transpose(2, 3).contiguous())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`LongTermTDM.forward`."""
@@ -182,7 +188,7 @@ class FusedLongTermTDM(nn.Module):
         # d + up(pooled) + full, channels-last, with a channel of ones that
         # carries the expand's bias through its matmul
         s = b.new_empty(2 * n, h * w, mid + 1)
-        s[..., mid] = 1
+        s[..., mid].fill_(1)
         summed = s[..., :mid].view(2 * n, h, w, mid).permute(0, 3, 1, 2)
         pooled = F.conv2d(pool2_sum(d), self.pooled_weight, self.pooled_bias,
                           padding=1)
@@ -190,26 +196,27 @@ class FusedLongTermTDM(nn.Module):
                    F.conv2d(d, self.full_weight, self.full_bias, padding=1),
                    d)
         add_upsampled_(summed, pooled)
-        gates = _expand(s.view(2, n, h * w, mid + 1), self.expand_weight,
-                        x).sigmoid_()
-        gate = gates[0].sub_(gates[1])  # sigmoid(a_f) - sigmoid(-a_b)
+        gate_f, gate_b = _expand(s.view(2, n, h * w, mid + 1),
+                                 self.expand_weight, self.expand_weight_t,
+                                 x).sigmoid_()
+        gate = gate_f.sub_(gate_b)  # sigmoid(a_f) - sigmoid(-a_b)
         # in place unless autocast left the gate in a narrower dtype than x
         if gate.dtype != x.dtype:
             return torch.addcmul(x, x, gate, value=0.5)
         return write_into(gate, torch.addcmul, x, x, gate, value=0.5)
 
 
-def _expand(s: torch.Tensor, weight: torch.Tensor,
+def _expand(s: torch.Tensor, weight: torch.Tensor, weight_t: torch.Tensor,
             x: torch.Tensor) -> torch.Tensor:
     """The 1x1 convs of the channels-last ``s`` (D, N, h*w, K) by ``weight``
-    (D, C, K), one per direction: (D, N, C, h, w) maps, each (N, C, h, w)
-    in ``x``'s layout (NCHW or channels-last)."""
+    (D, 1, C, K), one per direction (``weight_t``: its (D, 1, K, C)
+    transpose, contiguous): (D, N, C, h, w) maps, each (N, C, h, w) in
+    ``x``'s layout (NCHW or channels-last)."""
     n, c, h, w = x.shape
     if is_channels_last(x):
-        return torch.matmul(s, weight.transpose(1, 2)[:, None]).view(
-            -1, n, h, w, c).permute(0, 1, 4, 2, 3)
-    return torch.matmul(weight[:, None], s.transpose(2, 3)).view(
-        -1, n, c, h, w)
+        return torch.matmul(s, weight_t).view(-1, n, h, w, c).permute(
+            0, 1, 4, 2, 3)
+    return torch.matmul(weight, s.transpose(2, 3)).view(-1, n, c, h, w)
 
 
 def add_upsampled_(x: torch.Tensor, small: torch.Tensor) -> torch.Tensor:
@@ -253,6 +260,6 @@ def stacked_differences(b: torch.Tensor, num_segments: int,
     cb = cb.unflatten(0, (-1, num_segments))
     write_into(d_f[:, :-1], torch.sub, cb[:, 1:], b[:, :-1])
     write_into(d_b[:, 1:], torch.sub, cb[:, :-1], b[:, 1:])
-    d_f[:, -1] = 0
-    d_b[:, 0] = 0
+    d_f[:, -1].zero_()
+    d_b[:, 0].zero_()
     return d

@@ -143,6 +143,9 @@ def test_compile_forms_are_the_same_function(monkeypatch, randomise):
     monkeypatch.setattr(compiling.torch.compiler, 'is_compiling',
                         lambda: True)
     torch.testing.assert_close(conv(x), plain, rtol=0, atol=1e-14)
+    with torch.no_grad():
+        torch.testing.assert_close(fuse_for_inference(conv)(x), plain,
+                                   rtol=0, atol=1e-14)
     grads = torch.autograd.grad(conv(x).square().sum(), [x, conv.weight])
     for grad, plain_grad in zip(grads, plain_grads):
         torch.testing.assert_close(grad, plain_grad, rtol=1e-13, atol=1e-12)

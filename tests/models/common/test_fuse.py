@@ -11,6 +11,7 @@ from tdn_plugin.models import fuse_for_inference
 from tdn_plugin.models.common import (
     FusedLongTermTDM,
     FusedShortTermTDM,
+    FusedTemporalConvShift,
     LongTermTDM,
     ShortTermTDM,
     TemporalConvShift,
@@ -55,9 +56,14 @@ def test_long_term_tdm_with_group_norm_stays_plain():
     assert fuse_for_inference(nn.Sequential(m), inplace=True)[0] is m
 
 
-def test_temporal_conv_shift_has_one_form_for_training_and_inference():
-    m = TemporalConvShift(32, 4)
-    assert fuse_for_inference(nn.Sequential(m), inplace=True)[0] is m
+@pytest.mark.parametrize('segments', [4, 1])
+def test_temporal_conv_shift(segments, randomise):
+    """The taps split once: the same function (float64)."""
+    m = randomise(TemporalConvShift(32, segments))
+    x = torch.randn(8, 32, 5, 3, dtype=torch.float64)
+    fused, out, plain = fused_and_plain(m, x)
+    assert isinstance(fused, FusedTemporalConvShift)
+    torch.testing.assert_close(out, plain, rtol=0, atol=1e-15)
 
 
 def test_temporal_conv_shift_export_form(randomise, monkeypatch):
