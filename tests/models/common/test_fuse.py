@@ -49,6 +49,19 @@ def test_long_term_tdm(size, channels_last, randomise):
     assert out.is_contiguous(memory_format=layout)  # x's layout kept
 
 
+@pytest.mark.parametrize('size', [(40, 40), (41, 39)])
+def test_long_term_tdm_on_large_few_channel_maps(size, randomise):
+    """Few channels over many pixels: the pooling as strided sums (the
+    other maps take avg_pool2d), the same function."""
+    from tdn_plugin.models.common import long_term_tdm
+    m = randomise(LongTermTDM(64, 4, reduction=8))
+    x = torch.randn(8, 64, *size, dtype=torch.float64)
+    assert 8 < long_term_tdm.POOL2_SUM_CHANNELS and \
+        16 * size[0] * size[1] > long_term_tdm.POOL2_SUM_PIXELS
+    fused, out, plain = fused_and_plain(m, x)
+    torch.testing.assert_close(out, plain, rtol=0, atol=1e-13)
+
+
 def test_long_term_tdm_with_group_norm_stays_plain():
     """Nothing to fold: the module itself is kept."""
     m = LongTermTDM(32, 4, reduction=4,
