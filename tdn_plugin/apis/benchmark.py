@@ -17,6 +17,7 @@ import functools
 import os.path as osp
 import statistics
 import tempfile
+import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -71,20 +72,54 @@ def _autocast(device: str, amp: bool) -> torch.autocast:
 
 
 def _train_task(model: torch.nn.Module, x: torch.Tensor, device: str,
-                amp: bool) -> Callable[[], None]:
-    """One SGD step of ``model`` (train mode) on ``x``."""
+                amp: bool, compiled: Optional[dict] = None
+                ) -> Callable[[], None]:
+    """One SGD step of ``model`` (train mode) on ``x``; with ``compiled``
+    (``torch.compile`` options) its forward and loss compiled (the
+    backward follows through AOTAutograd; the optimizer step stays
+    eager)."""
     labels = torch.randint(0, NUM_CLASSES, (x.shape[0], ), device=device)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
 
-    def step() -> None:
+    def forward_loss(x: torch.Tensor) -> torch.Tensor:
         with _autocast(device, amp):
             scores, _ = model.extract_feat(x, stage='head')
-            loss = torch.nn.functional.cross_entropy(scores.float(), labels)
+            return torch.nn.functional.cross_entropy(scores.float(), labels)
+
+    if compiled is not None:
+        forward_loss = torch.compile(forward_loss, **compiled)
+
+    def step() -> None:
+        loss = forward_loss(x)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
 
     return step
+
+
+def training_step_ops(model: torch.nn.Module, x: torch.Tensor) -> int:
+    """ATen ops of one training step's forward and backward (the loss
+    included, the optimizer step not: its ops follow the number of
+    parameter tensors, not the network's work), ``model`` in train mode,
+    counted after one untimed step (:mod:`tdn_plugin.utils.op_count`)."""
+    from tdn_plugin.utils.op_count import ops_per_call
+    labels = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+
+    def forward_backward() -> None:
+        scores, _ = model.extract_feat(x, stage='head')
+        torch.nn.functional.cross_entropy(scores, labels).backward()
+        model.zero_grad(set_to_none=True)
+
+    return ops_per_call(forward_backward)
+
+
+def inference_ops(model: torch.nn.Module, x: torch.Tensor) -> int:
+    """ATen ops of one eager inference of ``model`` (as
+    :func:`tdn_plugin.utils.timing.inference_task` runs it) on ``x``."""
+    from tdn_plugin.utils.op_count import ops_per_call
+    from tdn_plugin.utils.timing import inference_task
+    return ops_per_call(inference_task(model, x))
 
 
 def _input(model: torch.nn.Module, batch: int, size: int, device: str,
@@ -96,29 +131,86 @@ def _input(model: torch.nn.Module, batch: int, size: int, device: str,
     return x.view(batch, frames, 3, size, size)
 
 
+# eager variants, and torch.compile's (CUDA graphs: CUDA only)
+EAGER_VARIANTS = ('fp32', 'amp', 'channels_last', 'amp+channels_last')
+COMPILED_VARIANTS = {'compiled': {}, 'cudagraphs': dict(
+    mode='reduce-overhead')}
+
+
+def _compiled_inference_task(model: torch.nn.Module, inputs: torch.Tensor,
+                             options: dict) -> Callable[[], None]:
+    """:func:`tdn_plugin.utils.timing.inference_task` with ``model``'s
+    backbone and head compiled (``torch.compile`` options)."""
+
+    def infer(x: torch.Tensor) -> torch.Tensor:
+        return model.extract_feat(x, stage='head', test_mode=True)[0]
+
+    infer = torch.compile(infer, **options)
+
+    def task() -> None:
+        with torch.inference_mode():
+            infer(inputs)
+
+    return task
+
+
+def _first_call_s(task: Callable[[], None], device: str) -> float:
+    """Seconds of ``task``'s first call (for a compiled task: compiling
+    it), synchronised on CUDA."""
+    start = time.perf_counter()
+    task()
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
 def _eager_tasks(tasks: Dict[str, Dict[str, Callable]],
                  names: Sequence[str], variant: str, size: int, batch: int,
-                 train_batch: int, device: str) -> None:
+                 train_batch: int, device: str,
+                 extra: Dict[str, dict]) -> None:
     """Add to ``tasks`` (kind: 'latency', 'throughput', 'train' -> task key
-    -> task) one eager variant (fp32, amp, channels_last,
-    amp+channels_last) of freshly built models."""
+    -> task) one PyTorch variant of freshly built models: eager (fp32,
+    amp, channels_last, amp+channels_last: each model's ATen ops per
+    inference and per training step counted into ``extra``, task key ->
+    fields) or compiled (``compiled``, ``cudagraphs``: the fused model's
+    inference and the training step's forward through ``torch.compile``,
+    each compiled once here, its seconds into ``extra``)."""
     from tdn_plugin.models import fuse_for_inference
     from tdn_plugin.utils.timing import inference_task
     amp, channels_last = 'amp' in variant, 'channels_last' in variant
+    compiled = COMPILED_VARIANTS.get(variant)
     memory_format = torch.channels_last if channels_last else \
         torch.contiguous_format
     for name in names:
         model = build(name).to(device, memory_format=memory_format)
         key = f'{name}/torch' + ('' if variant == 'fp32' else f'-{variant}')
         fused = fuse_for_inference(model)
+        found = extra.setdefault(key, {})
+        train_input = _input(model, train_batch, size, device,
+                             channels_last)
         for kind, clips in (('latency', 1), ('throughput', batch)):
-            task = inference_task(
-                fused, _input(model, clips, size, device, channels_last))
+            x = _input(model, clips, size, device, channels_last)
+            if compiled is None:
+                task = inference_task(fused, x)
+                if kind == 'latency':
+                    with _autocast(device, amp):
+                        found['inference_ops'] = inference_ops(fused, x)
+            else:
+                task = _compiled_inference_task(fused, x, compiled)
             # autocast wraps the call only where it is on
-            tasks[kind][key] = _autocast(device, amp)(task) if amp else task
-        tasks['train'][key] = _train_task(
-            model.train(), _input(model, train_batch, size, device,
-                                  channels_last), device, amp)
+            task = _autocast(device, amp)(task) if amp else task
+            if compiled is not None:
+                found[f'{kind}_compile_s'] = _first_call_s(task, device)
+            tasks[kind][key] = task
+        model.train()
+        if compiled is None:
+            with _autocast(device, amp):
+                found['train_ops'] = training_step_ops(model, train_input)
+        tasks['train'][key] = _train_task(model, train_input, device, amp,
+                                          compiled)
+        if compiled is not None:
+            found['train_compile_s'] = _first_call_s(tasks['train'][key],
+                                                     device)
 
 
 def _graph_tasks(tasks: Dict[str, Dict[str, Callable]], name: str,
@@ -154,10 +246,11 @@ def _graph_tasks(tasks: Dict[str, Dict[str, Callable]], name: str,
 
 
 def _rows(timed: Dict[str, dict], batch: int, train_batch: int,
-          frames: Dict[str, int]) -> List[dict]:
+          frames: Dict[str, int], extra: Dict[str, dict]) -> List[dict]:
     """One row per task key, with its ratios to TSM (same backend and
     variant, by medians and round by round, wall and CPU time; and to
-    eager fp32 TSM) and to its own eager fp32 model."""
+    eager fp32 TSM) and to its own eager fp32 model, and its ``extra``
+    fields (ATen ops, compile seconds) with the ops' ratios to TSM's."""
     rows = []
     for key, latency in timed['latency'].items():
         name, backend = key.split('/')
@@ -167,7 +260,12 @@ def _rows(timed: Dict[str, dict], batch: int, train_batch: int,
                    latency_max_ms=latency.max_ms,
                    latency_rounds_ms=latency.json()['rounds_ms'],
                    throughput_clips_per_s=batch * 1000 /
-                   timed['throughput'][key].median_ms, batch=batch)
+                   timed['throughput'][key].median_ms, batch=batch,
+                   **extra.get(key, {}))
+        peer = extra.get(f'tsm/{backend}', {})
+        for field in ('inference_ops', 'train_ops'):
+            if row.get(field) and peer.get(field):
+                row[f'{field}_vs_tsm'] = row[field] / peer[field]
         for field, peer in (('latency_vs_tsm_torch', 'tsm/torch'),
                             ('latency_vs_own_torch', f'{name}/torch')):
             if peer in timed['latency']:
@@ -225,9 +323,11 @@ def benchmark_models(names: Sequence[str],
         device (str): 'cpu' or 'cuda' (eager only). Defaults to 'cpu'.
         backends (Sequence[str]): Of :data:`BACKENDS`. Defaults to
             ('torch', ).
-        variants (Sequence[str], optional): Eager variants: fp32, amp,
-            channels_last, amp+channels_last; default: fp32 on CPU, all
-            four on CUDA.
+        variants (Sequence[str], optional): PyTorch variants: eager fp32,
+            amp, channels_last, amp+channels_last, and ``compiled``
+            (``torch.compile``, inductor) and ``cudagraphs`` (its
+            ``mode='reduce-overhead'``, CUDA only); default: fp32 on CPU,
+            the four eager ones on CUDA.
         size (int): Input size. Defaults to 224.
         batch (int): Clips per throughput call. Defaults to 8.
         train_batch (int): Clips per training step. Defaults to 2.
@@ -244,8 +344,10 @@ def benchmark_models(names: Sequence[str],
     Returns:
         dict: ``settings`` (what was timed, how), ``rows`` (model, backend,
         latency_ms, latency_vs_tsm, latency_vs_tsm_rounds,
-        throughput_clips_per_s, train_step_ms, train_vs_tsm ...), ``load``,
-        ``warning``.
+        throughput_clips_per_s, train_step_ms, train_vs_tsm, eager:
+        inference_ops, train_ops and their _vs_tsm, compiled:
+        latency_compile_s, throughput_compile_s, train_compile_s ...),
+        ``load``, ``warning``.
     """
     from tdn_plugin.utils.timing import (
         PAUSE_S,
@@ -257,11 +359,11 @@ def benchmark_models(names: Sequence[str],
         variants = ('fp32', ) if device == 'cpu' else (
             'fp32', 'amp', 'channels_last', 'amp+channels_last')
     tasks = dict(latency={}, throughput={}, train={})
-    frames = {}
+    frames, extra = {}, {}
     with tempfile.TemporaryDirectory() as temporary:
         for variant in (variants if 'torch' in backends else ()):
             _eager_tasks(tasks, names, variant, size, batch, train_batch,
-                         device)
+                         device, extra)
         for name in names:
             model = build(name)
             frames[name] = _frames(model)
@@ -280,6 +382,10 @@ def benchmark_models(names: Sequence[str],
         threads=torch.get_num_threads(), backends=list(backends), int8=int8,
         mode='eager inference: the fuse_for_inference form under '
         'inference_mode; train: the model as built, one SGD step; '
+        'compiled: the same, torch.compile of the inference and of the '
+        'training forward and loss (compile seconds: the first call); '
+        'ATen ops: eager, one inference (batch 1), one training '
+        'forward+backward (train batch); '
         'graphs: exported from the model as built',
         timed='backbone + head on one input per task made once; '
         'min/median/max over rounds, tasks in a shuffled order each round, '
@@ -293,7 +399,7 @@ def benchmark_models(names: Sequence[str],
             'with this CPU\'s own instruction set; docs/benchmarks.md, '
             '"Emulating an AVX2 CPU", lowers it for every library)')
     return dict(settings=settings,
-                rows=_rows(timed, batch, train_batch, frames),
+                rows=_rows(timed, batch, train_batch, frames, extra),
                 load=load.json(), warning=load.warning())
 
 
@@ -427,7 +533,12 @@ ROW_COLUMNS = dict(
     latency_ms=('latency ms', '.1f'), latency_vs_tsm=('x TSM', '.3f'),
     latency_vs_tsm_torch=('x TSM torch', '.3f'),
     throughput_clips_per_s=('clips/s', '.2f'),
-    train_step_ms=('train ms', '.1f'), train_vs_tsm=('x TSM', '.3f'))
+    train_step_ms=('train ms', '.1f'), train_vs_tsm=('x TSM', '.3f'),
+    inference_ops=('ops/inference', 'd'),
+    inference_ops_vs_tsm=('x TSM', '.2f'),
+    train_ops=('ops/train step', 'd'), train_ops_vs_tsm=('x TSM', '.2f'),
+    latency_compile_s=('compile s', '.1f'),
+    train_compile_s=('train compile s', '.1f'))
 
 
 def _print_table(rows: List[dict], columns: Dict[str, tuple]) -> None:

@@ -34,8 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--repeats', type=int, default=5, help='timed rounds per figure')
     parser.add_argument(
         '--variants', nargs='+',
-        choices=['fp32', 'amp', 'channels_last', 'amp+channels_last'],
-        help='eager variants; default: fp32 on CPU, all four on CUDA')
+        choices=['fp32', 'amp', 'channels_last', 'amp+channels_last',
+                 'compiled', 'cudagraphs'],
+        help='PyTorch variants: eager (the first four; default: fp32 on '
+        'CPU, all four on CUDA), compiled (torch.compile, inductor: '
+        'compile seconds, then latency and training step, against TSM '
+        'compiled the same way; on CPU it needs a C++ compiler) and '
+        'cudagraphs (torch.compile mode="reduce-overhead", CUDA only)')
     from tdn_plugin.apis.data_benchmark import DECODERS, PIPELINES
     data = parser.add_argument_group(
         'data pipelines (the TDN and TSM K400 train and test pipelines, per '
@@ -120,6 +125,17 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError('--profile profiles eager PyTorch on the CPU: use '
                          'it with --backends torch and without --device '
                          'cuda')
+    variants = set(args.variants or ())
+    if variants & {'compiled', 'cudagraphs'} and \
+            'torch' not in args.backends:
+        raise UsageError('--variants compiled/cudagraphs compile PyTorch '
+                         'models: add torch to --backends')
+    if 'cudagraphs' in variants and args.device != 'cuda':
+        raise UsageError('--variants cudagraphs records CUDA graphs: use it '
+                         'with --device cuda (on the CPU: compiled)')
+    if 'compiled' in variants and args.device == 'cpu':
+        from tdn_plugin.utils.checks import check_compiler
+        check_compiler(True)
     if args.train_rate is not None and args.train_rate <= 0:
         raise UsageError('--train-rate must be > 0 (clips/s per GPU)')
     if min(args.pipeline_gops) < 1 or args.pipeline_seconds <= 0 or \

@@ -316,9 +316,43 @@ def check_arguments(command: str, args: dict) -> None:
             check_output_folder(path, _option(dest))
 
 
+def check_compiler(compile_cfg) -> None:
+    """Raise :class:`ConfigError`, one line naming the fix, if a config's
+    ``compile`` (mmengine's ``torch.compile`` of the train step) asks for
+    inductor, the default backend, on a machine without CUDA and without
+    the C++ compiler that inductor builds CPU kernels with (``g++``, or
+    ``$CXX``); otherwise the error would come after the data is loaded, at
+    the first iteration, as a long traceback.
+
+    Args:
+        compile_cfg: The config's ``compile``: None or False (off), True
+            (inductor) or a dict of ``torch.compile`` options.
+    """
+    if not compile_cfg:
+        return
+    options = compile_cfg if isinstance(compile_cfg, dict) else {}
+    if options.get('backend', 'inductor') != 'inductor' or \
+            torch.cuda.is_available():
+        return
+    from torch._inductor import config as inductor_config
+    from torch._inductor.cpp_builder import get_cpp_compiler
+    from torch._inductor.exc import InvalidCxxCompiler
+    try:
+        get_cpp_compiler()
+    except InvalidCxxCompiler:
+        tried = [c for c in inductor_config.cpp.cxx if c]
+        raise ConfigError(
+            f'compile={compile_cfg!r}: torch.compile\'s inductor backend '
+            f'needs a C++ compiler for CPU code and found none (tried '
+            f'{", ".join(tried)}): install g++ (or set CXX to one), or '
+            'train without compile (--cfg-options compile=False)') from None
+
+
 def check_config(cfg: Config) -> None:
     """Raise :class:`ConfigError` if a TDN model and its pipelines or head
-    disagree on segments and frames."""
+    disagree on segments and frames, or if its ``compile`` cannot run here
+    (:func:`check_compiler`)."""
+    check_compiler(cfg.get('compile'))
     model = cfg.get('model') or {}
     backbone = model.get('backbone') or {}
     if backbone.get('type') not in ('ResNetTDN', 'ResNetGTD'):

@@ -64,6 +64,13 @@ def test_benchmark_runs_side_by_side(tmp_path, capsys):
         assert tdn[f'{kind}_vs_tsm_rounds']['median'] == pytest.approx(
             sum(pairs) / 2, rel=0.02)
     assert 'latency x TSM round by round: median' in printed
+    # ATen ops, eager, counted (deterministic), with their ratios to TSM
+    for row in rows.values():
+        assert row['inference_ops'] > 0 and row['train_ops'] > 0
+        assert row['train_ops_vs_tsm'] == pytest.approx(
+            row['train_ops'] / tsm['train_ops'])
+    assert tdn['inference_ops'] > tsm['inference_ops']
+    assert 'ops/inference' in printed and 'ops/train step' in printed
     assert result['settings']['threads'] >= 1
     assert result['load']['cores'] >= 1
     # --profile: each model's parts and kinds of ops, ratios to TSM printed
@@ -121,3 +128,27 @@ def test_data_pipelines_alone_on_given_videos(tiny_videos, tmp_path, capsys):
     assert {r['decoder'] for r in data['rows']} == {'stock', 'walk',
                                                    'rawframes'}
     assert 'tdn-test-1x1' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('argv, problem', [
+    (['--variants', 'cudagraphs'], '--device cuda'),
+    (['--variants', 'compiled', '--backends', 'onnxruntime'],
+     'add torch to --backends'),
+])
+def test_compiled_variant_arguments(argv, problem, capsys):
+    """CUDA graphs need CUDA; compiling needs PyTorch among the backends:
+    one line, exit 1, before any model is built."""
+    argv = ['benchmark', *argv]
+    with pytest.raises(UsageError, match=problem):
+        main(argv)
+    assert run(argv) == 1
+    assert capsys.readouterr().err.count('\n') == 1
+
+
+def test_compiled_without_a_cpp_compiler_is_one_line(monkeypatch, capsys):
+    from torch._inductor import config as inductor_config
+    monkeypatch.setattr(inductor_config.cpp, 'cxx', ('no-such-c++', ))
+    monkeypatch.setattr('torch.cuda.is_available', lambda: False)
+    assert run(['benchmark', '--variants', 'compiled']) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'C++ compiler' in err

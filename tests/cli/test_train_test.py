@@ -46,6 +46,31 @@ def test_test_runs_and_dumps(tiny_config, trained_run, tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_compile_true_trains_and_tests_on_cpu(tiny_config, trained_run,
+                                              tmp_path):
+    """mmengine's ``compile=True`` (inductor, the system's C++ compiler):
+    a training epoch runs compiled, and testing compiled gives the eager
+    scores to fp32 round-off."""
+    import numpy as np
+    compiled = ['--cfg-options', 'compile=True']
+    assert main(['train', tiny_config, '--work-dir', str(tmp_path / 'train'),
+                 *compiled, 'train_cfg.max_epochs=1',
+                 'train_cfg.val_interval=10']) == 0
+    assert osp.isfile(tmp_path / 'train' / 'epoch_1.pth')
+    scores = {}
+    for name, options in (('eager', []), ('compiled', compiled)):
+        dump = tmp_path / f'{name}.pkl'
+        assert main(['test', tiny_config, str(trained_run / 'epoch_2.pth'),
+                     '--work-dir', str(tmp_path / name), '--dump', str(dump),
+                     *options]) == 0
+        with open(dump, 'rb') as f:
+            scores[name] = np.stack([r['view_scores'] for r in
+                                     pickle.load(f)])
+    np.testing.assert_allclose(scores['compiled'], scores['eager'],
+                               rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.slow
 def test_resume_continues_from_checkpoint(tiny_config, trained_run, tmp_path):
     assert main(['train', tiny_config, '--work-dir', str(tmp_path),
                  '--resume', str(trained_run / 'epoch_1.pth')]) == 0

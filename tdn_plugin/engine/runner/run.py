@@ -47,7 +47,9 @@ def run_config(cfg: Config, verbose: bool = False, name: str = '',
                checkpoint: Optional[str] = None, test: bool = True,
                hooks: Sequence = ()) -> Run:
     """Train ``cfg`` with its Runner (:func:`build_runner`), or load
-    ``checkpoint`` strictly instead, then test it.
+    ``checkpoint`` strictly instead, then test it. With the config's
+    ``compile`` the train step (mmengine) and the test step
+    (:func:`compile_test_step`) are compiled.
 
     Args:
         cfg (Config): The config, checked.
@@ -71,6 +73,8 @@ def run_config(cfg: Config, verbose: bool = False, name: str = '',
     else:
         load_checkpoint_strictly(runner, checkpoint)
     trained = time.perf_counter()
+    if test and cfg.get('compile'):
+        compile_test_step(runner, cfg.compile)
     metrics = runner.test() if test else {}
     model = runner.model.module if is_model_wrapper(runner.model) \
         else runner.model
@@ -88,6 +92,21 @@ def run_config(cfg: Config, verbose: bool = False, name: str = '',
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return run
+
+
+def compile_test_step(runner, compile_cfg: Union[bool, dict]) -> None:
+    """``torch.compile`` the model's ``test_step`` with the config's
+    ``compile`` options, as mmengine's Runner does its ``train_step`` (and
+    only that): a config with ``compile=True`` then tests compiled too.
+
+    Args:
+        runner (mmengine.runner.Runner): The runner, before ``test()``.
+        compile_cfg (bool | dict): The config's ``compile``: True, or the
+            options of ``torch.compile``.
+    """
+    options = compile_cfg if isinstance(compile_cfg, dict) else {}
+    runner.model.test_step = torch.compile(runner.model.test_step,
+                                           **options)
 
 
 def train_times(work_dir: Union[str, Path]) -> Tuple[float, float]:

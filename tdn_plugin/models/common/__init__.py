@@ -11,10 +11,10 @@ from .short_term_tdm import (
                              release_fusion_weights,
 )
 from .temporal_block import TemporalBlock, TemporalModule
-from .temporal_conv_shift import TemporalConvShift
+from .temporal_conv_shift import FusedTemporalConvShift, TemporalConvShift
 
 __all__ = [
-    'FusedLongTermTDM', 'FusedShortTermTDM',
+    'FusedLongTermTDM', 'FusedShortTermTDM', 'FusedTemporalConvShift',
     'GlobalAggregation', 'GlobalDifferenceAttention',
     'GlobalTemporalDifferenceModule', 'LongTermTDM', 'ShortTermTDM',
     'TemporalBlock', 'TemporalModule', 'TemporalConvShift', 'cpu_capability',

@@ -6,6 +6,8 @@ import torch
 import torch.nn as nn
 from torch.autograd.function import once_differentiable
 
+from .compiling import is_compiling
+
 
 def bidirectional_gate(x: torch.Tensor, s_f: torch.Tensor, s_b: torch.Tensor,
                        conv: nn.Conv2d, bn: nn.Module) -> torch.Tensor:
@@ -19,8 +21,9 @@ def bidirectional_gate(x: torch.Tensor, s_f: torch.Tensor, s_b: torch.Tensor,
     NCHW ``x``, runs as :class:`BidirectionalGate`: the same function,
     gradients and running statistics, in fewer passes over the C-channel
     maps. Everything else (eval mode, other norms, SyncBN, CUDA, autocast,
-    a channels-last ``x``, a conv with a bias or another shape) runs the
-    modules as they are.
+    a channels-last ``x``, a conv with a bias or another shape,
+    ``torch.compile``, which fuses the modules' element-wise work itself)
+    runs the modules as they are.
 
     Args:
         x (torch.Tensor): (N, C, H, W), the gated features.
@@ -39,7 +42,7 @@ def bidirectional_gate(x: torch.Tensor, s_f: torch.Tensor, s_b: torch.Tensor,
             and x.device.type == 'cpu' and x.is_contiguous()
             and s_f.numel() > s_f.shape[1]
             and not torch.is_autocast_enabled('cpu')
-            and not torch.onnx.is_in_onnx_export()):
+            and not torch.onnx.is_in_onnx_export() and not is_compiling()):
         a_f, a_b = bn(conv(s_f)), bn(conv(s_b))
         # x + x * y, y = (sigmoid(a_f) - 1/2) / 2 + (sigmoid(a_b) - 1/2) / 2:
         # four passes over the C-channel maps instead of eight (and as many

@@ -62,11 +62,12 @@ def fuse_for_inference(model: nn.Module,
     """
     if not inplace:
         model = copy.deepcopy(model)
-    model.eval()
+    model.eval()  # some hosts' train() returns None (MMAction2's ResNet)
     capability = capability or cpu_capability()
     with torch.no_grad():
         _fuse_children(model, capability)
-    return model.eval()
+    model.eval()
+    return model
 
 
 def _fuse_children(module: nn.Module, capability: str) -> None:
@@ -132,21 +133,27 @@ def pointwise_conv(x: torch.Tensor,
 
     On CPU, PyTorch's conv kernels are several times slower than a matrix
     product for the few-channel 1x1 convs of the TDMs (8-32 channels on one
-    side). A channels-last ``x`` goes to ``F.conv2d``.
+    side). A channels-last ``x`` goes to ``F.conv2d``. A weight given as
+    (C_out, C_in) and a bias as (C_out, 1), the forms an inference module
+    keeps, need no reshaping per call.
 
     Args:
         x (torch.Tensor): (N, C_in, H, W).
         weight (torch.Tensor): (C_out, C_in) or (C_out, C_in, 1, 1).
-        bias (torch.Tensor, optional): (C_out, ). Defaults to None.
+        bias (torch.Tensor, optional): (C_out, ) or (C_out, 1). Defaults to
+            None.
 
     Returns:
         torch.Tensor: (N, C_out, H, W).
     """
-    weight = weight.reshape(weight.shape[0], -1)
+    if weight.dim() != 2:
+        weight = weight.reshape(weight.shape[0], -1)
     if not x.is_contiguous():
-        return torch.nn.functional.conv2d(x, weight[..., None, None], bias)
+        return torch.nn.functional.conv2d(
+            x, weight[..., None, None],
+            None if bias is None else bias.reshape(-1))
     n, _, h, w = x.shape
     out = torch.matmul(weight, x.view(n, -1, h * w))
     if bias is not None:
-        out.add_(bias.view(-1, 1))
+        out.add_(bias if bias.dim() == 2 else bias.view(-1, 1))
     return out.view(n, -1, h, w)

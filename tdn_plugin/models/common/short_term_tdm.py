@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 
+from .compiling import is_compiling
 from .memory_format import to_contiguous
 from .pool2 import pool2_sum
 
@@ -201,7 +202,8 @@ def pooled_differences(segments: torch.Tensor) -> torch.Tensor:
     channels = segments.shape[2]
     sums = pool2_sum(segments.flatten(1, 2))
     n, c, h, w = sums.shape
-    if sums.requires_grad:  # frames with a gradient: no out= form
+    if sums.requires_grad or is_compiling():  # no out= form: autograd's
+        # record and TorchDynamo take the differences, then the layout
         diff = sums[:, channels:] - sums[:, :-channels]
         return diff.contiguous(memory_format=torch.channels_last) * 0.25
     diff = sums.new_empty(n, h, w, c - channels).permute(0, 3, 1, 2)

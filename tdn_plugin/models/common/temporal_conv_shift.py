@@ -1,9 +1,12 @@
 """Learnable temporal shift: a depthwise temporal conv initialised as TSM."""
+from typing import Sequence, Tuple
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
+from .compiling import is_compiling
 from .temporal_block import TemporalModule
 
 
@@ -24,7 +27,8 @@ class TemporalConvShift(TemporalModule):
     backward of its own (:class:`TemporalConv`). In an ONNX export it is
     one depthwise conv over T between two transposes
     (:meth:`as_depthwise_conv`): the graph's form, three passes over x
-    without in-place updates.
+    without in-place updates. Under ``torch.compile`` it is three products
+    of rolled maps, out of place (:meth:`as_rolled_products`).
 
     Args:
         channels (int): Number of channels C.
@@ -53,7 +57,29 @@ class TemporalConvShift(TemporalModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if torch.onnx.is_in_onnx_export():
             return self.as_depthwise_conv(x)
+        if is_compiling():
+            return self.as_rolled_products(x)
         return TemporalConv.apply(x, self.weight, self.num_segments)
+
+    def as_rolled_products(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward`'s function out of place (:func:`rolled_products`):
+        the form ``torch.compile`` takes (inductor fuses it into one kernel
+        and derives its backward). The in-place form of
+        :class:`TemporalConv`, and a zero pad over T, compiled to wrong
+        values after a conv with inductor of torch 2.13."""
+        return rolled_products(x, taps(self.weight), self.num_segments)
+
+    def fused_for_inference(self, capability: str) -> nn.Module:
+        """This module's inference form (:mod:`.fuse`): a
+        :class:`FusedTemporalConvShift`, its taps split once.
+
+        Args:
+            capability (str): The CPU capability (unused: one form).
+
+        Returns:
+            nn.Module: The inference form.
+        """
+        return FusedTemporalConvShift(self)
 
     def as_depthwise_conv(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`forward`'s function as a depthwise conv over T (kernel 3,
@@ -110,15 +136,66 @@ class TemporalConv(torch.autograd.Function):
         return grad_x, grad_weight, None
 
 
+def taps(weight: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    """The (C, 1, 3) kernel's taps for t - 1, t and t + 1, each shaped
+    (1, 1, C, 1, 1) to broadcast over (N, T, C, h, w) maps."""
+    c = weight.shape[0]
+    return tuple(weight.view(c, 3).t().reshape(3, 1, 1, c, 1, 1))
+
+
 def _correlate(x: torch.Tensor, weight: torch.Tensor,
                num_segments: int) -> torch.Tensor:
     """``y[t] = k0 * x[t - 1] + k1 * x[t] + k2 * x[t + 1]`` (x = 0 outside
     the clip) on (N*T, C, h, w) maps, the neighbours' products added in
     place into the centre's over the segments that have them."""
+    return correlate_taps(x, taps(weight), num_segments)
+
+
+def correlate_taps(x: torch.Tensor, taps: Sequence[torch.Tensor],
+                   num_segments: int) -> torch.Tensor:
+    """:func:`_correlate` with the kernel split into its three taps
+    (:func:`taps`)."""
     nt, c, h, w = x.shape
     x = x.view(-1, num_segments, c, h, w)  # (N, T, C, h, w)
-    k0, k1, k2 = weight.view(c, 3).t().reshape(3, 1, 1, c, 1, 1)
+    k0, k1, k2 = taps
     out = x * k1
     out[:, 1:].addcmul_(x[:, :-1], k0)
     out[:, :-1].addcmul_(x[:, 1:], k2)
     return out.view(nt, c, h, w)
+
+
+def rolled_products(x: torch.Tensor, taps: Sequence[torch.Tensor],
+                    num_segments: int) -> torch.Tensor:
+    """:func:`correlate_taps`' function out of place on the (N*T, C, h, w)
+    maps, the neighbours taken along N*T and the clip borders masked
+    (4-D ops only)."""
+    c = x.shape[1]
+    t = torch.arange(x.shape[0], device=x.device) % num_segments
+    t = t.view(-1, 1, 1, 1)
+    k0, k1, k2 = (k.view(1, c, 1, 1) for k in taps)
+    return x * k1 + x.roll(1, 0) * (k0 * (t > 0)) + \
+        x.roll(-1, 0) * (k2 * (t < num_segments - 1))
+
+
+class FusedTemporalConvShift(nn.Module):
+    """:class:`TemporalConvShift`'s function for inference: the kernel
+    split into its three broadcastable taps once (buffers), not on every
+    call; the products as the plain module adds them, in place.
+
+    Args:
+        plain (TemporalConvShift): The module to take the weight from.
+    """
+
+    def __init__(self, plain: TemporalConvShift) -> None:
+        super().__init__()
+        self.num_segments = plain.num_segments
+        for name, tap in zip(('tap_prev', 'tap_centre', 'tap_next'),
+                             taps(plain.weight.detach())):
+            self.register_buffer(name, tap.contiguous())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`TemporalConvShift.forward`."""
+        found = (self.tap_prev, self.tap_centre, self.tap_next)
+        if is_compiling():
+            return rolled_products(x, found, self.num_segments)
+        return correlate_taps(x, found, self.num_segments)

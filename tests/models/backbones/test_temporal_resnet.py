@@ -10,6 +10,7 @@ from tdn_plugin.models.backbones import ResNetGTD, ResNetTDN, TemporalResNet
 from tdn_plugin.models.common import (
     FusedLongTermTDM,
     FusedShortTermTDM,
+    FusedTemporalConvShift,
     LongTermTDM,
     TemporalBlock,
     TemporalConvShift,
@@ -71,8 +72,8 @@ def test_every_temporal_module_gets_its_inference_form():
     kinds = [type(mod) for mod in fused.modules()]
     assert kinds.count(FusedShortTermTDM) == 1
     assert kinds.count(FusedLongTermTDM) == 6  # res3-res5, 2 blocks each
-    assert kinds.count(TemporalConvShift) == 6  # one form for both
-    assert LongTermTDM not in kinds
+    assert kinds.count(FusedTemporalConvShift) == 6
+    assert LongTermTDM not in kinds and TemporalConvShift not in kinds
 
 
 def test_norm_cfg_reaches_the_temporal_modules():

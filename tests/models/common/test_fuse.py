@@ -11,6 +11,7 @@ from tdn_plugin.models import fuse_for_inference
 from tdn_plugin.models.common import (
     FusedLongTermTDM,
     FusedShortTermTDM,
+    FusedTemporalConvShift,
     LongTermTDM,
     ShortTermTDM,
     TemporalConvShift,
@@ -48,6 +49,19 @@ def test_long_term_tdm(size, channels_last, randomise):
     assert out.is_contiguous(memory_format=layout)  # x's layout kept
 
 
+@pytest.mark.parametrize('size', [(40, 40), (41, 39)])
+def test_long_term_tdm_on_large_few_channel_maps(size, randomise):
+    """Few channels over many pixels: the pooling as strided sums (the
+    other maps take avg_pool2d), the same function."""
+    from tdn_plugin.models.common import long_term_tdm
+    m = randomise(LongTermTDM(64, 4, reduction=8))
+    x = torch.randn(8, 64, *size, dtype=torch.float64)
+    assert 8 < long_term_tdm.POOL2_SUM_CHANNELS and \
+        16 * size[0] * size[1] > long_term_tdm.POOL2_SUM_PIXELS
+    fused, out, plain = fused_and_plain(m, x)
+    torch.testing.assert_close(out, plain, rtol=0, atol=1e-13)
+
+
 def test_long_term_tdm_with_group_norm_stays_plain():
     """Nothing to fold: the module itself is kept."""
     m = LongTermTDM(32, 4, reduction=4,
@@ -55,9 +69,14 @@ def test_long_term_tdm_with_group_norm_stays_plain():
     assert fuse_for_inference(nn.Sequential(m), inplace=True)[0] is m
 
 
-def test_temporal_conv_shift_has_one_form_for_training_and_inference():
-    m = TemporalConvShift(32, 4)
-    assert fuse_for_inference(nn.Sequential(m), inplace=True)[0] is m
+@pytest.mark.parametrize('segments', [4, 1])
+def test_temporal_conv_shift(segments, randomise):
+    """The taps split once: the same function (float64)."""
+    m = randomise(TemporalConvShift(32, segments))
+    x = torch.randn(8, 32, 5, 3, dtype=torch.float64)
+    fused, out, plain = fused_and_plain(m, x)
+    assert isinstance(fused, FusedTemporalConvShift)
+    torch.testing.assert_close(out, plain, rtol=0, atol=1e-15)
 
 
 def test_temporal_conv_shift_export_form(randomise, monkeypatch):
@@ -185,6 +204,25 @@ def test_fused_recognizer_is_the_same_function(backbone, capability,
     assert folded and all(isinstance(m.norm, nn.Identity) for m in folded)
     assert not any(isinstance(m.norm, nn.Identity)
                    for m in model.modules() if isinstance(m, ConvModule))
+
+
+@pytest.mark.parametrize('backbone', [
+    dict(type='ResNet', depth=18),
+    dict(type='ResNetTSM', depth=18, num_segments=4, pretrained2d=False),
+])
+@pytest.mark.parametrize('inplace', [False, True])
+def test_bare_mmaction_backbone_comes_back(backbone, inplace):
+    """A bare MMAction2 backbone, whose train() returns None, comes back
+    itself (fused, eval mode), not None."""
+    from mmaction.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    model = MODELS.build(backbone)
+    assert model.eval() is None  # the host's train() returns None
+    fused = fuse_for_inference(model, inplace=inplace)
+    assert isinstance(fused, type(model)) and not fused.training
+    assert (fused is model) == inplace
+    assert all(isinstance(m.norm, nn.Identity) for m in fused.modules()
+               if isinstance(m, ConvModule))
 
 
 def test_capability_reaches_the_modules(monkeypatch):
