@@ -11,7 +11,7 @@ def test_parts_are_the_stages_temporal_modules_and_head():
                                'short_term_tdm']
     # an L-TDM and a temporal conv in each of the 13 res3-res5 blocks
     assert len(parts['FusedLongTermTDM']) == 13
-    assert len(parts['TemporalConvShift']) == 13
+    assert len(parts['FusedTemporalConvShift']) == 13
     assert parts['cls_head'] == [tdn.cls_head]
     # TSM's shift is inside its convs: no part of its own
     assert set(model_parts(build('tsm'))) == {
