@@ -2,6 +2,7 @@
 #   make demo        # creates .venv, installs, runs `tdn demo`
 #   make test        # creates .venv, installs, lints and runs every test
 #   make test-fast   # the same without the slow end-to-end tests
+#   make test-compile  # the torch.compile (inductor) tests, minutes each
 #   make docs        # the docs site (MkDocs, strict: broken links fail) in site/
 # PYTHON=/path/to/python3.X picks the interpreter (default: the first of
 # python3, python3.13 ... python3.10 that is >= 3.10).
@@ -17,7 +18,7 @@ MMCV ?= lite
 TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-fast lint check-python docs
+.PHONY: install demo test test-fast test-compile lint check-python docs
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "make: no python3 >= 3.10 found;" \
@@ -48,7 +49,12 @@ lint: install
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile \
+		-m "not inductor" tests
+
+test-compile: install
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile \
+		-m inductor tests
 
 test-fast: lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile \

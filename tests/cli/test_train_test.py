@@ -46,6 +46,7 @@ def test_test_runs_and_dumps(tiny_config, trained_run, tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.inductor
 def test_compile_true_trains_and_tests_on_cpu(tiny_config, trained_run,
                                               tmp_path):
     """mmengine's ``compile=True`` (inductor, the system's C++ compiler):

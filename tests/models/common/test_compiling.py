@@ -158,6 +158,7 @@ def test_compile_forms_are_the_same_function(monkeypatch, randomise):
 
 
 @pytest.mark.slow
+@pytest.mark.inductor
 def test_inductor_matches_eager_in_fp32(randomise):
     """torch.compile with inductor (the system's C++ compiler) on a tiny
     TDN: eval outputs, and the training loss and gradients, within fp32
