@@ -171,6 +171,26 @@ def fit_titles(fig, texts: Sequence, layout=None) -> None:
             texts[i].set_text(_wrap(full[i], widths[i]))
 
 
+def reference_lines(axes, lines) -> list:
+    """Draw each (fraction, label) of ``lines`` as a grey horizontal line
+    across every top-1 panel of ``axes`` (0-109%, y grid) and return their
+    legend handles."""
+    from matplotlib.lines import Line2D
+    styles = [':', '--', '-.']
+    handles = []
+    for index, (value, label) in enumerate(lines):
+        style = styles[index % len(styles)]
+        for ax in axes:
+            ax.axhline(100 * value, color='grey', linestyle=style,
+                       linewidth=1)
+        handles.append(Line2D([], [], color='grey', linestyle=style,
+                              label=f'{label} ({100 * value:.0f}%)'))
+    for ax in axes:
+        ax.set_ylim(0, 109)
+        ax.grid(axis='y', alpha=0.3, zorder=0)
+    return handles
+
+
 def _legend(results: Sequence, colours: list, markers: dict,
             failed: Dict[str, str], lines: Sequence[Tuple[float, str]],
             axes) -> list:
@@ -184,17 +204,7 @@ def _legend(results: Sequence, colours: list, markers: dict,
     handles += [Line2D([], [], linestyle='', marker='x', markersize=9,
                        color='grey', label=f'{name}: failed')
                 for name in failed]
-    styles = [':', '--', '-.']
-    for index, (value, label) in enumerate(lines):
-        style = styles[index % len(styles)]
-        for ax in axes:
-            ax.axhline(100 * value, color='grey', linestyle=style,
-                       linewidth=1)
-        handles.append(Line2D([], [], color='grey', linestyle=style,
-                              label=f'{label} ({100 * value:.0f}%)'))
-    for ax in axes:
-        ax.set_ylim(0, 109)
-        ax.grid(axis='y', alpha=0.3, zorder=0)
+    handles += reference_lines(axes, lines)
     return handles
 
 
@@ -391,17 +401,7 @@ def plot_time_probe(names: Sequence[str], top1: Dict[str, Sequence[float]],
     handles = [Line2D([], [], linestyle='', marker='o', markersize=9,
                       color=c, markeredgecolor='black', label=f'{i} {n}')
                for i, (n, c) in enumerate(zip(names, colours), 1)]
-    styles = [':', '--', '-.']
-    for index, (value, label) in enumerate(lines):
-        style = styles[index % len(styles)]
-        for ax in axes:
-            ax.axhline(100 * value, color='grey', linestyle=style,
-                       linewidth=1)
-        handles.append(Line2D([], [], color='grey', linestyle=style,
-                              label=f'{label} ({100 * value:.0f}%)'))
-    for ax in axes:
-        ax.set_ylim(0, 109)
-        ax.grid(axis='y', alpha=0.3, zorder=0)
+    handles += reference_lines(axes, lines)
     fig.legend(handles=handles, loc='lower center', ncol=columns,
                fontsize=9, frameon=False)
     fig.suptitle(title, fontsize=11)
