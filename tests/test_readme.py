@@ -43,7 +43,9 @@ RULES = {
 MAKE_RECIPES = {
     'demo': ['pip install -q "torch==', 'tdn demo'],
     'test': ['ruff check', 'lint-imports',
-             'pytest -q -n auto --dist loadfile tests'],
+             'pytest -q -n auto --dist loadfile', '-m "not inductor" tests'],
+    'test-compile': ['pytest -q -n auto --dist loadfile',
+                     '-m inductor tests'],
     'test-fast': ['ruff check', 'pytest -q -n auto --dist loadfile',
                   '-m "not slow" tests'],
     'docs': ['pip install -q -e ".[docs]"', 'mkdocs build --strict'],

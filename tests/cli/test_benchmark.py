@@ -147,8 +147,8 @@ def test_compiled_variant_arguments(argv, problem, capsys):
 
 def test_compiled_without_a_cpp_compiler_is_one_line(monkeypatch, capsys):
     from torch._inductor import config as inductor_config
-    monkeypatch.setattr(inductor_config.cpp, 'cxx', ('no-such-c++', ))
     monkeypatch.setattr('torch.cuda.is_available', lambda: False)
-    assert run(['benchmark', '--variants', 'compiled']) == 1
+    with inductor_config.patch({'cpp.cxx': ('no-such-c++', )}):
+        assert run(['benchmark', '--variants', 'compiled']) == 1
     err = capsys.readouterr().err
     assert err.count('\n') == 1 and 'C++ compiler' in err

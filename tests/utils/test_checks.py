@@ -364,16 +364,16 @@ def test_compile_without_a_cpp_compiler_is_one_line_before_work(
     naming the fix, exit 1, before the data is read; another backend or
     compile off is not checked."""
     from torch._inductor import config as inductor_config
-    monkeypatch.setattr(inductor_config.cpp, 'cxx', ('no-such-c++', ))
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    with pytest.raises(ConfigError, match=r"compile=True: .*inductor backend "
-                       r"needs a C\+\+ compiler .*tried no-such-c\+\+.*"
-                       r"install g\+\+"):
-        check_config(Config(dict(compile=True)))
-    for ok in (None, False, dict(backend='eager')):
-        check_config(Config(dict(compile=ok)))
-    assert run(['train', tiny_config, '--work-dir', str(tmp_path / 'w'),
-                '--cfg-options', 'compile=True']) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and 'C++ compiler' in err[0]
+    with inductor_config.patch({'cpp.cxx': ('no-such-c++', )}):
+        monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+        with pytest.raises(ConfigError, match=r"compile=True: .*inductor "
+                           r"backend needs a C\+\+ compiler .*tried "
+                           r"no-such-c\+\+.*install g\+\+"):
+            check_config(Config(dict(compile=True)))
+        for ok in (None, False, dict(backend='eager')):
+            check_config(Config(dict(compile=ok)))
+        assert run(['train', tiny_config, '--work-dir', str(tmp_path / 'w'),
+                    '--cfg-options', 'compile=True']) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and 'C++ compiler' in err[0]
     assert not (tmp_path / 'w').exists()
