@@ -128,11 +128,13 @@ class LongTermTDM(TemporalModule):
 
 
 class FusedLongTermTDM(nn.Module):
-    """:class:`LongTermTDM`'s function for inference, with fewer passes over
-    memory: every BN, the ``1/3`` and the pooling's ``1/4`` are folded into
-    the convs, the 1x1 convs are matrix products (the expand's bias carried
-    by a channel of ones), ``up`` adds through a broadcasting view, and the
-    gate is written, by ``sigmoid(a) - 1 = -sigmoid(-a)``, as
+    """:class:`LongTermTDM`'s function for inference, in fewer ops and
+    passes over memory: every BN, the ``1/3`` and the pooling's ``1/4`` are
+    folded into the convs, ``d + full(d)`` is one conv (an identity added at
+    its centre tap), the 1x1 convs are matrix products (the expand's bias
+    carried by a channel of ones, a constant output channel of the full
+    conv), ``up`` adds through a broadcasting view, and the gate is
+    written, by ``sigmoid(a) - 1 = -sigmoid(-a)``, as
     ``x + x * (sigmoid(a_f) - sigmoid(-a_b)) / 2``, the backward direction
     through the negated expand weights, in place. (``tanh``, which would
     fold the halves too, runs several times slower than ``sigmoid`` on
@@ -145,7 +147,8 @@ class FusedLongTermTDM(nn.Module):
     transposed view, so the C-channel gate keeps ``x``'s layout. The two
     directions go through the few-channel convs, the expand and the sigmoid
     as one batch (:func:`stacked_differences`): half the kernel calls, each
-    with a fixed cost that dominates at these sizes.
+    with a fixed cost that dominates at these sizes. One call runs 26 ATen
+    ops (views included).
 
     Args:
         num_segments (int): Segments T per clip.
@@ -162,14 +165,25 @@ class FusedLongTermTDM(nn.Module):
         super().__init__()
         self.num_segments = num_segments
         self.register_buffer('neighbour_weight', neighbour_weight)
-        weight, bias = pooled
-        pooled = weight / 4, bias  # it convolves the sums of 2x2 windows
+        mid = neighbour_weight.shape[0]
         weight, bias = reduce  # as pointwise_conv takes them, no reshape
-        reduce = weight.flatten(1), bias[:, None]
-        for name, (weight, bias) in (('reduce', reduce), ('pooled', pooled),
-                                     ('full', full)):
-            self.register_buffer(f'{name}_weight', weight)
-            self.register_buffer(f'{name}_bias', bias)
+        self.register_buffer('reduce_weight', weight.flatten(1))
+        self.register_buffer('reduce_bias', bias[:, None])
+        # the pooled conv convolves the sums of 2x2 windows; the full conv
+        # adds d itself (an identity at its centre tap); each has one more
+        # output channel, constant: 0 for the pooled, 1 for the full, which
+        # carries the expand's bias through its matmul
+        weight, bias = pooled
+        weight, bias = with_constant_channel(weight / 4, bias, 0.)
+        self.register_buffer('pooled_weight', weight)
+        self.register_buffer('pooled_bias', bias)
+        weight, bias = full
+        weight = weight.clone()
+        weight[:, :, 1, 1] += torch.eye(mid, dtype=weight.dtype,
+                                        device=weight.device)
+        weight, bias = with_constant_channel(weight, bias, 1.)
+        self.register_buffer('full_weight', weight)
+        self.register_buffer('full_bias', bias)
         weight, bias = expand
         expand = torch.cat([weight.flatten(1) / 3, bias[:, None]], 1)
         expand = torch.stack([expand, -expand])[:, None]  # (2, 1, C, K+1)
@@ -177,6 +191,8 @@ class FusedLongTermTDM(nn.Module):
         self.register_buffer('expand_weight', expand)
         self.register_buffer('expand_weight_t',
                              expand.transpose(2, 3).contiguous())
+        self.register_buffer('border_mask', border_mask(num_segments),
+                             persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`LongTermTDM.forward`."""
@@ -184,19 +200,14 @@ class FusedLongTermTDM(nn.Module):
         b = b.contiguous(memory_format=torch.channels_last)
         n, mid, h, w = b.shape
         cb = F.conv2d(b, self.neighbour_weight, padding=1, groups=mid)
-        d = stacked_differences(b, self.num_segments, cb)  # (2n, mid, h, w)
-        # d + up(pooled) + full, channels-last, with a channel of ones that
-        # carries the expand's bias through its matmul
-        s = b.new_empty(2 * n, h * w, mid + 1)
-        s[..., mid].fill_(1)
-        summed = s[..., :mid].view(2 * n, h, w, mid).permute(0, 3, 1, 2)
+        d = stacked_differences(b, cb, self.border_mask)  # (2n, mid, h, w)
+        # s = d + full(d) + up(pooled), and a channel of ones: (2n, mid + 1,
+        # h, w), channels-last as d
         pooled = F.conv2d(window_sums(d), self.pooled_weight, self.pooled_bias,
                           padding=1)
-        write_into(summed, torch.add,
-                   F.conv2d(d, self.full_weight, self.full_bias, padding=1),
-                   d)
-        add_upsampled_(summed, pooled)
-        gate_f, gate_b = _expand(s.view(2, n, h * w, mid + 1),
+        s = add_upsampled_(
+            F.conv2d(d, self.full_weight, self.full_bias, padding=1), pooled)
+        gate_f, gate_b = _expand(s.view(2, n, mid + 1, h * w),
                                  self.expand_weight, self.expand_weight_t,
                                  x).sigmoid_()
         gate = gate_f.sub_(gate_b)  # sigmoid(a_f) - sigmoid(-a_b)
@@ -208,15 +219,24 @@ class FusedLongTermTDM(nn.Module):
 
 def _expand(s: torch.Tensor, weight: torch.Tensor, weight_t: torch.Tensor,
             x: torch.Tensor) -> torch.Tensor:
-    """The 1x1 convs of the channels-last ``s`` (D, N, h*w, K) by ``weight``
-    (D, 1, C, K), one per direction (``weight_t``: its (D, 1, K, C)
-    transpose, contiguous): (D, N, C, h, w) maps, each (N, C, h, w) in
-    ``x``'s layout (NCHW or channels-last)."""
+    """The 1x1 convs of ``s`` (D, N, K, h*w), a view of channels-last maps
+    (K the fastest axis), by ``weight`` (D, 1, C, K), one per direction
+    (``weight_t``: its (D, 1, K, C) transpose, contiguous): (D, N, C, h, w)
+    maps, each (N, C, h, w) in ``x``'s layout (NCHW or channels-last)."""
     n, c, h, w = x.shape
     if is_channels_last(x):
-        return torch.matmul(s, weight_t).view(-1, n, h, w, c).permute(
-            0, 1, 4, 2, 3)
-    return torch.matmul(weight, s.transpose(2, 3)).view(-1, n, c, h, w)
+        return torch.matmul(s.transpose(2, 3), weight_t).view(
+            -1, n, h, w, c).permute(0, 1, 4, 2, 3)
+    return torch.matmul(weight, s).view(-1, n, c, h, w)
+
+
+def with_constant_channel(weight: torch.Tensor, bias: torch.Tensor,
+                          value: float) -> Tuple[torch.Tensor, torch.Tensor]:
+    """A conv's (weight, bias) with one more output channel, last, that is
+    ``value`` wherever the input is finite (zero weights, bias
+    ``value``)."""
+    return (torch.cat([weight, weight.new_zeros(1, *weight.shape[1:])]),
+            torch.cat([bias, bias.new_full((1, ), value)]))
 
 
 # few-channel maps with more pixels than this (N*h*w) are pooled as sums of
@@ -269,19 +289,27 @@ def neighbour_differences(
     return d_f, d_b
 
 
-def stacked_differences(b: torch.Tensor, num_segments: int,
-                        cb: torch.Tensor) -> torch.Tensor:
+def border_mask(num_segments: int) -> torch.Tensor:
+    """(2, 1, T, 1, 1, 1): 0 at ``d_f``'s last segment and at ``d_b``'s
+    first, 1 elsewhere; it broadcasts over the (2, N, T, C', h, w) view of
+    :func:`stacked_differences`' maps, whatever the batch N."""
+    mask = torch.ones(2, 1, num_segments, 1, 1, 1)
+    mask[0, :, -1] = 0
+    mask[1, :, 0] = 0
+    return mask
+
+
+def stacked_differences(b: torch.Tensor, cb: torch.Tensor,
+                        mask: torch.Tensor) -> torch.Tensor:
     """:func:`neighbour_differences` ``d_f`` and ``d_b`` stacked on the
-    batch axis, a (2*N*T, C', h, w) channels-last map written once: the two
-    directions then go through the few-channel convs as one batch (for the
-    inference form; not an exported graph's op)."""
-    n, c, h, w = b.shape
-    d = b.new_empty(2 * n, h, w, c).permute(0, 3, 1, 2)
-    d_f, d_b = d.unflatten(0, (2, -1, num_segments))  # (N, T, C', h, w)
-    b = b.unflatten(0, (-1, num_segments))
-    cb = cb.unflatten(0, (-1, num_segments))
-    write_into(d_f[:, :-1], torch.sub, cb[:, 1:], b[:, :-1])
-    write_into(d_b[:, 1:], torch.sub, cb[:, :-1], b[:, 1:])
-    d_f[:, -1].zero_()
-    d_b[:, 0].zero_()
+    batch axis, a (2*N*T, C', h, w) map in ``cb``'s memory layout, in seven
+    ops whatever the batch (for the inference form, where each op's fixed
+    cost weighs more than these few-channel maps' passes): the neighbours
+    rolled along N*T, ``b`` subtracted, and the clip borders, where a roll
+    reaches into the next clip, zeroed by ``mask`` (:func:`border_mask`,
+    whose T gives the segments)."""
+    nt, c, h, w = b.shape
+    t = mask.shape[2]
+    d = torch.cat([cb.roll(-1, 0), cb.roll(1, 0)])
+    d.view(2, -1, t, c, h, w).sub_(b.view(1, -1, t, c, h, w)).mul_(mask)
     return d
