@@ -148,7 +148,7 @@ class FusedLongTermTDM(nn.Module):
     directions go through the few-channel convs, the expand and the sigmoid
     as one batch (:func:`stacked_differences`): half the kernel calls, each
     with a fixed cost that dominates at these sizes. One call runs 26 ATen
-    ops (views included).
+    ops, views included (36 where :func:`window_sums` pools by views).
 
     Args:
         num_segments (int): Segments T per clip.
