@@ -143,8 +143,10 @@ class FusedLongTermTDM(nn.Module):
     The C/r-channel maps between the reduce and the expand are kept
     channels-last: PyTorch's CPU kernels for few-channel 3x3 and depthwise
     convs run several times faster on them than on NCHW maps, and the 2x2
-    pooling is a sum of four strided views. The expand reads them through a
-    transposed view, so the C-channel gate keeps ``x``'s layout. The two
+    pooling is one ``avg_pool2d`` or, where that is slower, a sum of four
+    strided views (:func:`window_sums`). The expand's matrix product reads
+    them as they lie (channels fastest), so the C-channel gate keeps
+    ``x``'s layout. The two
     directions go through the few-channel convs, the expand and the sigmoid
     as one batch (:func:`stacked_differences`): half the kernel calls, each
     with a fixed cost that dominates at these sizes. One call runs 26 ATen
