@@ -132,13 +132,12 @@ def same_frames(video: str) -> bool:
         DecordWalkDecode,
         TDNSampleFrames,
     )
+    total = len(DecordInit().transform(dict(filename=video))['video_reader'])
     for sampler in (TDNSampleFrames(8, num_clips=10, test_mode=True),
                     TDNSampleFrames(8)):
         np.random.seed(0)
-        inds = sampler.transform(dict(
-            total_frames=len(DecordInit().transform(dict(
-                filename=video))['video_reader']),
-            start_index=0))['frame_inds']
+        inds = sampler.transform(dict(total_frames=total,
+                                      start_index=0))['frame_inds']
         decoded = [
             decoder.transform(dict(DecordInit().transform(dict(
                 filename=video)), frame_inds=inds.copy()))['imgs']

@@ -83,7 +83,9 @@ class DecordWalkDecode(DecordDecode):
                              f'{inds[inds < 0] + total}')
         if not (inds < total).all():
             raise IndexError(f'Out of bound indices: {inds[inds >= total]}')
-        plan = self.plan(np.unique(inds), container.get_key_indices())
+        plan = np.unique(inds)
+        if self.seek_cost:  # with 0, no keyframe is walked through
+            plan = self.plan(plan, container.get_key_indices())
         frames = container.get_batch(plan).asnumpy()
         if np.array_equal(plan, inds):  # increasing, distinct: as asked
             return list(frames)
